@@ -1,0 +1,91 @@
+"""What the course's assignments are: notebooks, graded functions and points, read from ``solutions/``.
+
+The README's assignment table is generated from here (``python -m autograder release`` rewrites it),
+and a test fails when the README and the notebooks disagree.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import nbformat
+
+from autograder.release import REPO_ROOT, assignments
+
+TABLE_START, TABLE_END = "<!-- assignments:start -->", "<!-- assignments:end -->"
+
+
+@dataclass(frozen=True)
+class Assignment:
+    """One nbgrader assignment: its notebooks, the functions students write, and its points."""
+
+    name: str
+    notebooks: tuple[str, ...]
+    functions: tuple[str, ...]
+    visible_points: float
+    hidden_points: float
+
+    @property
+    def total_points(self) -> float:
+        return self.visible_points + self.hidden_points
+
+
+def _defined_names(source: str) -> list[str]:
+    """Top-level functions and classes defined in a solution cell."""
+    code = re.sub(r"^\s*### (BEGIN|END) SOLUTION\s*$", "", source, flags=re.MULTILINE)
+    tree = ast.parse(code)
+    return [node.name for node in tree.body if isinstance(node, (ast.FunctionDef, ast.ClassDef))]
+
+
+def read_assignment(name: str, solutions_dir: Path = REPO_ROOT / "solutions") -> Assignment:
+    """Collect notebooks, graded functions and points of ``solutions/<name>/``."""
+    notebooks, functions, visible, hidden = [], [], 0.0, 0.0
+    for path in sorted((solutions_dir / name).glob("*.ipynb")):
+        notebooks.append(path.name)
+        for cell in nbformat.read(path, as_version=4).cells:
+            meta = cell.metadata.get("nbgrader", {})
+            if meta.get("solution") and cell.cell_type == "code":
+                functions += _defined_names(cell.source)
+            if meta.get("grade"):
+                if "### BEGIN HIDDEN TESTS" in cell.source:
+                    hidden += float(meta.get("points", 0))
+                else:
+                    visible += float(meta.get("points", 0))
+    return Assignment(name, tuple(notebooks), tuple(functions), visible, hidden)
+
+
+def _points(value: float) -> str:
+    return f"{value:g}"
+
+
+def markdown_table(solutions_dir: Path = REPO_ROOT / "solutions") -> str:
+    """The README's table of assignments, one row each."""
+    rows = [
+        "| assignment | notebook | graded functions | visible points | hidden points | total |",
+        "| --- | --- | --- | --- | --- | --- |",
+    ]
+    for name in assignments(solutions_dir):
+        a = read_assignment(name, solutions_dir)
+        notebooks = ", ".join(f"`exercises/{name}/{nb}`" for nb in a.notebooks)
+        functions = ", ".join(f"`{f}`" for f in a.functions)
+        rows.append(f"| `{name}` | {notebooks} | {functions} | {_points(a.visible_points)} | "
+                    f"{_points(a.hidden_points)} | {_points(a.total_points)} |")
+    return "\n".join(rows)
+
+
+def readme_with_table(readme: str, table: str) -> str:
+    """``readme`` with the text between the table markers replaced by ``table``."""
+    start, end = readme.index(TABLE_START) + len(TABLE_START), readme.index(TABLE_END)
+    return readme[:start] + "\n" + table + "\n" + readme[end:]
+
+
+def update_readme(readme_path: Path = REPO_ROOT / "README.md") -> bool:
+    """Rewrite the README's assignment table; True when it changed."""
+    old = readme_path.read_text()
+    new = readme_with_table(old, markdown_table())
+    if new != old:
+        readme_path.write_text(new)
+    return new != old

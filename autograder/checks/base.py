@@ -1,0 +1,144 @@
+"""The vocabulary of hidden checks: cases, observations, verdicts and properties.
+
+A *property* is one graded claim about a student's function ("softmax is finite for logits of
++-1000"). It owns a list of *cases* (inputs built from a fixed seed) and a *judge* that looks at
+what the student's function did on each case (its *observation*) and returns a *verdict*.
+
+Cases travel to the student's kernel, observations travel back, and the comparison with the
+reference runs in the judge process, out of the student's reach. Everything that travels is
+made of tensors, strings, numbers, lists and dicts, so it can be loaded with
+``torch.load(weights_only=True)``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import torch
+from torch import Tensor
+
+
+@dataclass
+class Case:
+    """One call of the student's function.
+
+    Attributes:
+        label: how the case is named in a failure message, e.g. ``"logits (7, 3) float64"``.
+        args: positional arguments (tensors are cloned by the kernel before the call).
+        kwargs: keyword arguments (numbers, strings).
+        grad_output: if set, the kernel back-propagates it through the output (same shape as the
+            output) and reports the gradient of every floating-point tensor argument.
+    """
+
+    label: str
+    args: list[Any]
+    kwargs: dict[str, Any] = field(default_factory=dict)
+    grad_output: Tensor | None = None
+
+    def to_wire(self) -> dict[str, Any]:
+        """The case as sent to the kernel."""
+        return {"args": self.args, "kwargs": self.kwargs, "grad_output": self.grad_output}
+
+
+@dataclass
+class Observation:
+    """What the student's function did on one case, as reported by the kernel.
+
+    Attributes:
+        output: the returned tensor, or None when the call raised or returned something else.
+        output_type: the type name of what the call returned (``"Tensor"``, ``"NoneType"``, ...).
+        error: ``"TypeError: ..."`` when the call raised, else None.
+        args_after: the tensor arguments after the call (to detect in-place mutation).
+        grads: gradient of each argument after back-propagating ``grad_output`` (None if none).
+        torch_calls: names of the torch functions the call went through (``TorchFunctionMode``).
+    """
+
+    output: Tensor | None
+    output_type: str
+    error: str | None
+    args_after: list[Any]
+    grads: list[Tensor | None]
+    torch_calls: list[str]
+
+    @classmethod
+    def from_wire(cls, data: dict[str, Any]) -> "Observation":
+        """Rebuild an observation from the kernel's reply, tolerating missing fields."""
+        return cls(
+            output=data["output"] if type(data.get("output")) is Tensor else None,
+            output_type=str(data.get("output_type", "nothing")),
+            error=data.get("error"),
+            args_after=list(data.get("args_after") or []),
+            grads=list(data.get("grads") or []),
+            torch_calls=[str(name) for name in data.get("torch_calls") or []],
+        )
+
+
+@dataclass
+class Verdict:
+    """The judge's answer for one property: passed, the fraction of cases passed, a message."""
+
+    passed: bool
+    fraction: float
+    message: str
+
+    def to_wire(self) -> dict[str, Any]:
+        return {"passed": self.passed, "fraction": self.fraction, "message": self.message}
+
+
+# Looks at one case and its observation; returns None when the case passes, else the reason.
+CaseJudge = Callable[[Case, Observation], "str | None"]
+
+
+@dataclass
+class Property:
+    """A graded claim: its cases, how each case is judged, and the hint shown on failure.
+
+    Attributes:
+        name: ``"assignment/property"``, the name hidden test cells use.
+        function: the name of the student's function, for messages.
+        summary: what is being checked, in words a student understands.
+        make_cases: builds the cases from a fixed seed (deterministic).
+        judge_case: returns None for a passing case, else a one-line reason.
+        hint: a nudge shown with a failure; never the answer.
+        forbidden_calls: torch functions the student may not call (``"softmax"`` matches
+            ``torch.softmax``, ``Tensor.softmax`` and ``F.softmax``).
+    """
+
+    name: str
+    function: str
+    summary: str
+    make_cases: Callable[[], list[Case]]
+    judge_case: CaseJudge
+    hint: str
+    forbidden_calls: tuple[str, ...] = ()
+
+    def judge(self, cases: list[Case], observations: list[Observation]) -> Verdict:
+        """Judge every case; the message names the first failing case."""
+        if len(observations) != len(cases):
+            return Verdict(False, 0.0, f"{self.function}: the check did not receive one result per case")
+        reasons = [self.judge_case(case, seen) for case, seen in zip(cases, observations)]
+        failures = [(case, reason) for case, reason in zip(cases, reasons) if reason is not None]
+        fraction = 1.0 - len(failures) / len(cases)
+        if not failures:
+            return Verdict(True, 1.0, f"{self.function}: {self.summary}: passed ({len(cases)} cases)")
+        case, reason = failures[0]
+        message = (
+            f"{self.function} failed the check '{self.summary}' on {len(failures)} of {len(cases)} cases. "
+            f"First failure, on {case.label}: {reason}. Hint: {self.hint}"
+        )
+        return Verdict(False, fraction, message)
+
+
+def tolerances(dtype: torch.dtype) -> tuple[float, float]:
+    """(atol, rtol) for comparing with the reference in ``dtype``."""
+    if dtype == torch.float64:
+        return 1e-10, 1e-8
+    if dtype in (torch.float16, torch.bfloat16):
+        return 2e-3, 2e-2
+    return 1e-6, 1e-4
+
+
+def describe(tensor: Tensor) -> str:
+    """``"(7, 3) float64"``: shape and dtype for messages."""
+    return f"{tuple(tensor.shape)} {str(tensor.dtype).removeprefix('torch.')}"

@@ -1,0 +1,152 @@
+"""Reusable case judges: compare an observation with the reference, in the judge process.
+
+Each factory returns a :data:`~autograder.checks.base.CaseJudge`: a function of (case,
+observation) that returns None when the case passes, else a one-line reason. Reasons name the
+property that failed and the size of the error, never the expected values themselves.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+import torch
+from torch import Tensor
+
+from .base import Case, CaseJudge, Observation, tolerances
+
+
+def _clone_args(args: list[Any], requires_grad: bool = False) -> list[Any]:
+    """Fresh copies of the tensor arguments (float ones optionally requiring grad)."""
+    copies = []
+    for arg in args:
+        if isinstance(arg, Tensor):
+            arg = arg.detach().clone()
+            if requires_grad and arg.is_floating_point():
+                arg.requires_grad_(True)
+        copies.append(arg)
+    return copies
+
+
+def _tensor_problem(value: Tensor | None, expected: Tensor, what: str, type_name: str = "") -> str | None:
+    """Why ``value`` cannot stand for ``expected`` (type, shape, dtype, device), else None."""
+    if type(value) is not Tensor:
+        return f"{what} is {type_name or type(value).__name__}, expected a torch.Tensor"
+    if value.shape != expected.shape:
+        return f"{what} has shape {tuple(value.shape)}, expected {tuple(expected.shape)}"
+    if value.dtype != expected.dtype:
+        return f"{what} has dtype {value.dtype}, expected {expected.dtype} (the input's dtype)"
+    if value.device != expected.device:
+        return f"{what} is on {value.device}, expected {expected.device} (the input's device)"
+    return None
+
+
+def closeness_problem(value: Tensor, expected: Tensor, what: str) -> str | None:
+    """Why ``value`` is not close to ``expected`` (non-finite where finite, or too far), else None."""
+    atol, rtol = tolerances(expected.dtype)
+    value, expected = value.detach().double(), expected.detach().double()
+    bad_nan = torch.isnan(value) & ~torch.isnan(expected)
+    if bad_nan.any():
+        return f"{what} contains nan ({int(bad_nan.sum())} entries) where the correct values are numbers"
+    infinite = torch.isinf(expected) | torch.isnan(expected)
+    if (torch.isinf(value) & ~infinite).any():
+        return f"{what} contains inf where the correct values are finite"
+    both_defined = torch.isinf(expected)
+    if (value[both_defined] != expected[both_defined]).any():
+        return f"{what} differs where the correct values are infinite"
+    finite = ~infinite
+    if not finite.any():
+        return None
+    error = (value[finite] - expected[finite]).abs()
+    allowed = atol + rtol * expected[finite].abs()
+    if (error > allowed).any():
+        return f"{what} is off by up to {error.max().item():.3g} (tolerance {allowed.max().item():.1g})"
+    return None
+
+
+def matches(reference: Callable[..., Tensor]) -> CaseJudge:
+    """Output must be a tensor of the reference's shape, dtype and device, and close to it."""
+
+    def judge(case: Case, seen: Observation) -> str | None:
+        if seen.error:
+            return f"the call raised {seen.error}"
+        with torch.no_grad():
+            expected = reference(*_clone_args(case.args), **case.kwargs)
+        problem = _tensor_problem(seen.output, expected, "the output", f"a {seen.output_type}")
+        if problem:
+            return problem
+        return closeness_problem(seen.output, expected, "the output")
+
+    return judge
+
+
+def keeps_inputs() -> CaseJudge:
+    """The call must not change its tensor arguments in place."""
+
+    def judge(case: Case, seen: Observation) -> str | None:
+        if seen.error:
+            return f"the call raised {seen.error}"
+        for index, (before, after) in enumerate(zip(case.args, seen.args_after)):
+            if isinstance(before, Tensor) and not (
+                type(after) is Tensor and after.shape == before.shape and torch.equal(after, before)
+            ):
+                return f"argument {index + 1} was modified in place; work on a copy or use out-of-place ops"
+        return None
+
+    return judge
+
+
+def gradients_match(reference: Callable[..., Tensor]) -> CaseJudge:
+    """Back-propagating ``case.grad_output`` must give the reference's input gradients."""
+
+    def judge(case: Case, seen: Observation) -> str | None:
+        if seen.error:
+            return f"the call raised {seen.error}"
+        args = _clone_args(case.args, requires_grad=True)
+        reference(*args, **case.kwargs).backward(case.grad_output)
+        for index, arg in enumerate(args):
+            if not (isinstance(arg, Tensor) and arg.requires_grad):
+                continue
+            got = seen.grads[index] if index < len(seen.grads) else None
+            if got is None:
+                return f"no gradient reaches argument {index + 1}: is the computation detached from the graph?"
+            problem = _tensor_problem(got, arg.grad, f"the gradient of argument {index + 1}")
+            problem = problem or closeness_problem(got, arg.grad, f"the gradient of argument {index + 1}")
+            if problem:
+                return problem
+        return None
+
+    return judge
+
+
+def avoids_calls(forbidden: tuple[str, ...]) -> CaseJudge:
+    """The call must not go through the library functions it re-implements."""
+
+    def judge(case: Case, seen: Observation) -> str | None:
+        used = sorted({name for name in seen.torch_calls if _base_name(name) in forbidden})
+        if used:
+            return f"it calls {', '.join(used)}, which this exercise asks you to write yourself"
+        return None
+
+    return judge
+
+
+def all_of(*judges: CaseJudge) -> CaseJudge:
+    """A judge that applies ``judges`` in order and reports the first failure."""
+
+    def judge(case: Case, seen: Observation) -> str | None:
+        for each in judges:
+            reason = each(case, seen)
+            if reason:
+                return reason
+        return None
+
+    return judge
+
+
+def _base_name(qualified: str) -> str:
+    """``"TensorBase.softmax"`` -> ``"softmax"``; ``"special_softmax"`` -> ``"softmax"``."""
+    name = qualified.rsplit(".", 1)[-1]
+    return name.removeprefix("special_").lstrip("_")
+
+
+__all__ = ["matches", "keeps_inputs", "gradients_match", "avoids_calls", "all_of", "closeness_problem"]

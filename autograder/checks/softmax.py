@@ -1,0 +1,127 @@
+"""Hidden checks of the ``softmax`` assignment: the student's ``softmax(logits, dim=-1)``.
+
+Five properties, each a hidden test cell of its own so that partial credit follows the property:
+agreement on ordinary logits, stability on extreme logits, the tensor contract (shape, dtype,
+no mutation), gradients, and being written from scratch.
+"""
+
+from __future__ import annotations
+
+import torch
+
+from autograder.reference import softmax as reference_softmax
+
+from .base import Case, Property, describe
+from .compare import all_of, avoids_calls, gradients_match, keeps_inputs, matches
+
+FORBIDDEN = ("softmax", "log_softmax", "softmin")
+
+
+def _generator(seed: int) -> torch.Generator:
+    return torch.Generator().manual_seed(seed)
+
+
+def _logits_case(logits: torch.Tensor, dim: int = -1, note: str = "", grad: bool = False) -> Case:
+    """A call ``softmax(logits, dim=dim)``; with ``grad`` a seeded upstream gradient too."""
+    label = f"logits {describe(logits)}, dim={dim}{note}"
+    grad_output = None
+    if grad:
+        grad_output = torch.randn(logits.shape, generator=_generator(logits.numel()), dtype=logits.dtype)
+    return Case(label=label, args=[logits], kwargs={"dim": dim}, grad_output=grad_output)
+
+
+def random_cases() -> list[Case]:
+    """Ordinary logits: odd shapes, a batch of one, 3-D input with dim=1, dim=0, both float dtypes."""
+    gen = _generator(0)
+    shapes_and_dims = [((1, 1), -1), ((1, 10), -1), ((7, 3), -1), ((256, 10), -1), ((5, 4, 3), 1), ((4, 6), 0)]
+    return [
+        _logits_case(3 * torch.randn(shape, generator=gen, dtype=dtype), dim)
+        for shape, dim in shapes_and_dims
+        for dtype in (torch.float32, torch.float64)
+    ]
+
+
+def extreme_cases() -> list[Case]:
+    """Logits of +-1000 and -inf entries: the naive exp overflows to inf and gives nan."""
+    gen = _generator(1)
+    big = torch.tensor([[1000.0, 0.0, -1000.0], [-1000.0, -1000.0, -999.0], [1000.0, 1000.0, 999.0]])
+    with_inf = torch.tensor([[0.0, -torch.inf, 1.0], [-torch.inf, 5.0, 5.0], [-torch.inf, -torch.inf, 800.0]])
+    return [
+        _logits_case(big, note=" with entries of +-1000"),
+        _logits_case(big.double(), note=" with entries of +-1000"),
+        _logits_case(1000 * torch.randn(32, 10, generator=gen), note=" scaled to about +-1000"),
+        _logits_case(with_inf, note=" with -inf entries"),
+        _logits_case(with_inf.double() + 300, note=" with -inf entries"),
+    ]
+
+
+def contract_cases() -> list[Case]:
+    """Output keeps the input's shape, dtype (float16 too) and device; the input is left unchanged."""
+    gen = _generator(2)
+    return [
+        _logits_case(torch.randn(8, 10, generator=gen).half()),
+        _logits_case(torch.randn(3, 5, generator=gen, dtype=torch.float64)),
+        _logits_case(torch.randn(2, 3, 4, generator=gen), dim=1),
+    ]
+
+
+def gradient_cases() -> list[Case]:
+    """Back-propagation through the student's softmax, compared with autograd through the reference."""
+    gen = _generator(3)
+    return [
+        _logits_case(torch.randn(6, 5, generator=gen, dtype=torch.float64), grad=True),
+        _logits_case(torch.randn(1, 10, generator=gen), grad=True),
+        _logits_case(torch.randn(3, 4, 2, generator=gen, dtype=torch.float64), dim=1, grad=True),
+    ]
+
+
+def scratch_cases() -> list[Case]:
+    gen = _generator(4)
+    return [_logits_case(torch.randn(4, 10, generator=gen)), _logits_case(torch.randn(3, 2, 5, generator=gen), dim=1)]
+
+
+_matches = matches(reference_softmax)
+
+PROPERTIES = [
+    Property(
+        name="softmax/matches_reference",
+        function="softmax",
+        summary="matches the reference on ordinary logits",
+        make_cases=random_cases,
+        judge_case=_matches,
+        hint="exponentiate, then divide by the sum over the dimension `dim` (keepdim=True keeps it broadcastable)",
+    ),
+    Property(
+        name="softmax/extreme_logits",
+        function="softmax",
+        summary="stays finite and correct for logits of +-1000 and -inf entries",
+        make_cases=extreme_cases,
+        judge_case=_matches,
+        hint="softmax(o) = softmax(o - c) for any constant c; which c keeps exp from overflowing?",
+    ),
+    Property(
+        name="softmax/contract",
+        function="softmax",
+        summary="returns a tensor of the input's shape, dtype and device and leaves the input unchanged",
+        make_cases=contract_cases,
+        judge_case=all_of(keeps_inputs(), _matches),
+        hint="avoid in-place operations on `logits` (like `-=`) and do not convert to another dtype",
+    ),
+    Property(
+        name="softmax/gradient",
+        function="softmax",
+        summary="lets gradients flow back to the logits correctly",
+        make_cases=gradient_cases,
+        judge_case=gradients_match(reference_softmax),
+        hint="build the result from differentiable torch operations; no .detach(), .numpy() or torch.no_grad()",
+    ),
+    Property(
+        name="softmax/from_scratch",
+        function="softmax",
+        summary="is written from scratch (no library softmax)",
+        make_cases=scratch_cases,
+        judge_case=all_of(avoids_calls(FORBIDDEN), _matches),
+        hint="use torch.exp, max and sum rather than torch.softmax, F.softmax or Tensor.softmax",
+        forbidden_calls=FORBIDDEN,
+    ),
+]

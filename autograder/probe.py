@@ -1,0 +1,111 @@
+"""Kernel side of the hidden tests: run the student's function on the judge's cases.
+
+Hidden test cells call :func:`check`. It asks the judge (a clean process, see
+:mod:`autograder.judge`) for the cases of one property, calls the student's function on each,
+sends back what happened, and raises :class:`CheckFailed` with the judge's message when the
+property does not hold. This module never imports the reference solutions or the checks.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tempfile
+import traceback
+from typing import Any, Callable
+
+import torch
+from torch.overrides import TorchFunctionMode
+
+from autograder import wire
+from studentkit.testing import quietly
+
+
+class CheckFailed(AssertionError):
+    """A hidden check failed; the message says which property, on which input, and a hint."""
+
+
+class _CallRecorder(TorchFunctionMode):
+    """Records the name of every torch function the student's code calls (aliases included)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.names: list[str] = []
+
+    def __torch_function__(self, func, types, args=(), kwargs=None):  # noqa: ANN001 - torch's protocol
+        self.names.append(getattr(func, "__qualname__", None) or getattr(func, "__name__", repr(func)))
+        return func(*args, **(kwargs or {}))
+
+
+class _Judge:
+    """A judge process started for this kernel and reused by every hidden test cell."""
+
+    def __init__(self) -> None:
+        self.log = tempfile.TemporaryFile()
+        command = [sys.executable, "-I", "-m", "autograder.judge"]
+        self.process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.log)
+
+    def alive(self) -> bool:
+        return self.process.poll() is None
+
+    def ask(self, message: dict[str, Any]) -> dict[str, Any]:
+        wire.send(self.process.stdin, message)
+        reply = wire.receive(self.process.stdout)
+        if reply is None:
+            self.log.seek(0)
+            tail = self.log.read().decode(errors="replace").strip().splitlines()[-1:]
+            raise RuntimeError(f"the grading judge stopped unexpectedly ({' '.join(tail) or 'no message'})")
+        return reply
+
+
+_judge: _Judge | None = None
+
+
+def _get_judge() -> _Judge:
+    global _judge
+    if _judge is None or not _judge.alive():
+        _judge = _Judge()
+    return _judge
+
+
+def _plain_tensor(value: Any) -> torch.Tensor | None:
+    return value.detach().clone() if type(value) is torch.Tensor else None
+
+
+def _observe(function: Callable[..., Any], case: dict[str, Any]) -> dict[str, Any]:
+    """Call ``function`` on one case and report output, error, inputs after, gradients, torch calls."""
+    grad_output = case.get("grad_output")
+    args = [a.detach().clone().requires_grad_(grad_output is not None and a.is_floating_point())
+            if type(a) is torch.Tensor else a for a in case["args"]]
+    recorder = _CallRecorder()
+    observation: dict[str, Any] = {"output": None, "output_type": "nothing", "error": None}
+    try:
+        with quietly(echo=False), recorder:
+            output = function(*args, **case["kwargs"])
+            if grad_output is not None and type(output) is torch.Tensor:
+                output.backward(grad_output)
+        observation["output"] = _plain_tensor(output)
+        observation["output_type"] = type(output).__name__
+    except Exception as error:  # noqa: BLE001 - any failure of student code is reported, not raised
+        observation["error"] = "".join(traceback.format_exception_only(type(error), error)).strip()[:500]
+    observation["args_after"] = [_plain_tensor(a) for a in args]
+    observation["grads"] = [_plain_tensor(a.grad) if type(a) is torch.Tensor else None for a in args]
+    observation["torch_calls"] = sorted(set(recorder.names))
+    return observation
+
+
+def check(property_name: str, function: Callable[..., Any]) -> None:
+    """Judge one graded property of ``function``; raise :class:`CheckFailed` if it does not hold."""
+    judge = _get_judge()
+    task = judge.ask({"property": property_name})
+    if "error" in task:
+        raise RuntimeError(f"hidden test {property_name!r} is misconfigured: {task['error']}")
+    results = [_observe(function, case) for case in task["cases"]]
+    verdict = judge.ask({"results": results})
+    if not verdict.get("passed"):
+        raise CheckFailed(str(verdict.get("message"))) from None
+    print(verdict.get("message"))
+
+
+__all__ = ["CheckFailed", "check"]

@@ -1,0 +1,42 @@
+"""The README's table of assignments is derived from solutions/ and must say what the notebooks say."""
+
+from __future__ import annotations
+
+from autograder.catalog import TABLE_END, TABLE_START, markdown_table, read_assignment, readme_with_table
+from autograder.release import REPO_ROOT, assignments
+
+
+def test_readme_table_matches_the_notebooks() -> None:
+    readme = (REPO_ROOT / "README.md").read_text()
+    assert TABLE_START in readme and TABLE_END in readme
+    assert readme == readme_with_table(readme, markdown_table()), (
+        "README.md's table of assignments is stale: run `python -m autograder release`"
+    )
+
+
+def test_hidden_tests_carry_most_of_the_points() -> None:
+    for name in assignments():
+        assignment = read_assignment(name)
+        assert assignment.functions, f"{name}: no graded function found in its solution cells"
+        assert assignment.hidden_points > assignment.visible_points, name
+
+
+def test_table_lists_functions_and_points(tmp_path) -> None:
+    folder = tmp_path / "solutions" / "demo"
+    folder.mkdir(parents=True)
+    import nbformat
+    from nbformat.v4 import new_code_cell, new_notebook
+
+    def cell(source: str, **meta: object):
+        c = new_code_cell(source)
+        c.metadata["nbgrader"] = {"grade_id": f"c{len(source)}", "schema_version": 3, **meta}
+        return c
+
+    nb = new_notebook(cells=[
+        cell("def f(x):\n    ### BEGIN SOLUTION\n    return x\n    ### END SOLUTION", solution=True, grade=False),
+        cell("assert f(1) == 1", grade=True, points=1, solution=False),
+        cell("### BEGIN HIDDEN TESTS\nassert f(2) == 2\n### END HIDDEN TESTS", grade=True, points=3, solution=False),
+    ])
+    nbformat.write(nb, folder / "demo.ipynb")
+    table = markdown_table(tmp_path / "solutions")
+    assert "| `demo` | `exercises/demo/demo.ipynb` | `f` | 1 | 3 | 4 |" in table

@@ -1,0 +1,67 @@
+"""A released exercise runs for a student who has only ``studentkit`` (no ``autograder``).
+
+The student's environment is a fresh virtual environment that sees the third-party packages
+(torch, Jupyter, ...) and a wheel-installed ``studentkit``, but not this repository's sources.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import sysconfig
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from autograder.release import REPO_ROOT
+
+ASSIGNMENT = "softmax"
+
+
+def _student_python(root: Path) -> Path:
+    """A venv whose site-packages has studentkit installed from its wheel and links to third-party packages."""
+    venv = root / "venv"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
+    python = venv / "bin" / "python"
+    site = Path(subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+                               check=True, capture_output=True, text=True).stdout.strip())
+    # Third-party packages only: a path entry in a .pth does not process the editable installs' own .pth files.
+    (site / "third_party.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
+    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-build-isolation",
+                    "--target", str(site), str(REPO_ROOT / "studentkit")], check=True, capture_output=True)
+    return python
+
+
+def _completed_exercise(folder: Path) -> Path:
+    """The released notebook with the solution's code (markers removed) typed into its answer cell."""
+    solution = nbformat.read(REPO_ROOT / "solutions" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb", as_version=4)
+    exercise = nbformat.read(REPO_ROOT / "exercises" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb", as_version=4)
+    answers = {c.metadata["nbgrader"]["grade_id"]: re.sub(r" *### (BEGIN|END) SOLUTION\n", "", c.source)
+               for c in solution.cells if c.metadata.get("nbgrader", {}).get("solution")}
+    for cell in exercise.cells:
+        cell.source = answers.get(cell.metadata.get("nbgrader", {}).get("grade_id"), cell.source)
+    path = folder / f"{ASSIGNMENT}.ipynb"
+    nbformat.write(exercise, path)
+    return path
+
+
+@pytest.mark.slow
+def test_exercise_runs_with_only_studentkit(tmp_path: Path) -> None:
+    python = _student_python(tmp_path)
+    work = tmp_path / "work"
+    work.mkdir()
+    notebook = _completed_exercise(work)
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    probe = subprocess.run([str(python), "-c", "import studentkit, importlib.util as u; "
+                            "print(studentkit.__file__, u.find_spec('autograder'))"],
+                           cwd=work, env=env, capture_output=True, text=True, check=True)
+    assert probe.stdout.split()[-1] == "None", "autograder must not be importable in the student's environment"
+    assert str(REPO_ROOT) not in probe.stdout, "studentkit must come from its installed wheel"
+    subprocess.run([str(python), "-m", "nbconvert", "--to", "notebook", "--execute", "--output", "ran.ipynb",
+                    str(notebook)], cwd=work, env=env, check=True, capture_output=True)
+    ran = nbformat.read(work / "ran.ipynb", as_version=4)
+    printed = "".join(o.get("text", "") for c in ran.cells if c.cell_type == "code" for o in c.outputs)
+    assert "The basic tests pass." in printed
