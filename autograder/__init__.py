@@ -1,0 +1,1 @@
+"""Instructor-side package of the softmax-regression course: reference implementations, hidden-test checks and grading."""
