@@ -19,7 +19,7 @@ help:
 	@echo "make test   run the whole test suite (sets everything up first)"
 
 book: setup
-	$(PY) -m jupyter_book build . --path-output . $(BOOK_FLAGS)
+	$(VENV)/bin/jupyter-book build . --path-output . $(BOOK_FLAGS)
 	@echo "The book: $(CURDIR)/_build/html/index.html"
 
 test: setup
