@@ -19,6 +19,7 @@ import torch
 from torch.overrides import TorchFunctionMode
 
 from autograder import wire
+from autograder.scenarios import run_scenario
 from studentkit.testing import quietly
 
 
@@ -73,8 +74,23 @@ def _plain_tensor(value: Any) -> torch.Tensor | None:
     return value.detach().clone() if type(value) is torch.Tensor else None
 
 
-def _observe(function: Callable[..., Any], case: dict[str, Any]) -> dict[str, Any]:
-    """Call ``function`` on one case and report output, error, inputs after, gradients, torch calls."""
+def plain_data(value: Any, depth: int = 0) -> Any:
+    """``value`` as data the wire can carry: tensors (exact type only), numbers, strings,
+    lists and str-keyed dicts; anything else becomes ``{"__type__": "<type name>"}``."""
+    if type(value) is torch.Tensor:
+        return value.detach().clone()
+    if type(value) in (bool, int, float, str) or value is None:
+        return value
+    if depth < 4 and type(value) in (list, tuple):
+        return [plain_data(item, depth + 1) for item in value]
+    if depth < 4 and type(value) is dict and all(type(key) is str for key in value):
+        return {key: plain_data(item, depth + 1) for key, item in value.items()}
+    return {"__type__": type(value).__name__}
+
+
+def observe(implementation: Any, case: dict[str, Any]) -> dict[str, Any]:
+    """Run one case's scenario with ``implementation``; report output, error, inputs after,
+    gradients and the torch functions called."""
     grad_output = case.get("grad_output")
     args = [a.detach().clone().requires_grad_(grad_output is not None and a.is_floating_point())
             if type(a) is torch.Tensor else a for a in case["args"]]
@@ -82,26 +98,27 @@ def _observe(function: Callable[..., Any], case: dict[str, Any]) -> dict[str, An
     observation: dict[str, Any] = {"output": None, "output_type": "nothing", "error": None}
     try:
         with quietly(echo=False), recorder:
-            output = function(*args, **case["kwargs"])
+            output = run_scenario(case.get("scenario", "call"), implementation, args, case["kwargs"])
             if grad_output is not None and type(output) is torch.Tensor:
                 output.backward(grad_output)
-        observation["output"] = _plain_tensor(output)
+        observation["output"] = plain_data(output)
         observation["output_type"] = type(output).__name__
     except Exception as error:  # noqa: BLE001 - any failure of student code is reported, not raised
         observation["error"] = "".join(traceback.format_exception_only(type(error), error)).strip()[:500]
-    observation["args_after"] = [_plain_tensor(a) for a in args]
+    observation["args_after"] = [plain_data(a) for a in args]
     observation["grads"] = [_plain_tensor(a.grad) if type(a) is torch.Tensor else None for a in args]
     observation["torch_calls"] = sorted(set(recorder.names))
     return observation
 
 
-def check(property_name: str, function: Callable[..., Any]) -> None:
-    """Judge one graded property of ``function``; raise :class:`CheckFailed` if it does not hold."""
+def check(property_name: str, implementation: Callable[..., Any] | dict[str, Callable[..., Any]]) -> None:
+    """Judge one graded property of the student's ``implementation`` (a function, or a dict of
+    functions for checks that use several); raise :class:`CheckFailed` if it does not hold."""
     judge = _get_judge()
     task = judge.ask({"property": property_name})
     if "error" in task:
         raise RuntimeError(f"hidden test {property_name!r} is misconfigured: {task['error']}")
-    results = [_observe(function, case) for case in task["cases"]]
+    results = [observe(implementation, case) for case in task["cases"]]
     verdict = judge.ask({"results": results})
     if not verdict.get("passed"):
         raise CheckFailed(str(verdict.get("message"))) from None

@@ -29,16 +29,19 @@ class Case:
         kwargs: keyword arguments (numbers, strings).
         grad_output: if set, the kernel back-propagates it through the output (same shape as the
             output) and reports the gradient of every floating-point tensor argument.
+        scenario: how the implementation is exercised (see :mod:`autograder.scenarios`).
     """
 
     label: str
     args: list[Any]
     kwargs: dict[str, Any] = field(default_factory=dict)
     grad_output: Tensor | None = None
+    scenario: str = "call"
 
     def to_wire(self) -> dict[str, Any]:
         """The case as sent to the kernel."""
-        return {"args": self.args, "kwargs": self.kwargs, "grad_output": self.grad_output}
+        return {"args": self.args, "kwargs": self.kwargs, "grad_output": self.grad_output,
+                "scenario": self.scenario}
 
 
 @dataclass
@@ -46,7 +49,8 @@ class Observation:
     """What the student's function did on one case, as reported by the kernel.
 
     Attributes:
-        output: the returned tensor, or None when the call raised or returned something else.
+        output: what the scenario returned, as plain data (tensors, numbers, strings, lists, dicts);
+            anything else arrives as ``{"__type__": "<type name>"}``. None when the call raised.
         output_type: the type name of what the call returned (``"Tensor"``, ``"NoneType"``, ...).
         error: ``"TypeError: ..."`` when the call raised, else None.
         args_after: the tensor arguments after the call (to detect in-place mutation).
@@ -54,7 +58,7 @@ class Observation:
         torch_calls: names of the torch functions the call went through (``TorchFunctionMode``).
     """
 
-    output: Tensor | None
+    output: Any
     output_type: str
     error: str | None
     args_after: list[Any]
@@ -65,7 +69,7 @@ class Observation:
     def from_wire(cls, data: dict[str, Any]) -> "Observation":
         """Rebuild an observation from the kernel's reply, tolerating missing fields."""
         return cls(
-            output=data["output"] if type(data.get("output")) is Tensor else None,
+            output=data.get("output"),
             output_type=str(data.get("output_type", "nothing")),
             error=data.get("error"),
             args_after=list(data.get("args_after") or []),
@@ -103,6 +107,8 @@ class Property:
         hint: a nudge shown with a failure; never the answer.
         forbidden_calls: torch functions the student may not call (``"softmax"`` matches
             ``torch.softmax``, ``Tensor.softmax`` and ``F.softmax``).
+        uses: the student's names the check needs when it needs more than ``function``; the
+            hidden cell then passes a dict ``{name: object}`` instead of one function.
     """
 
     name: str
@@ -112,6 +118,18 @@ class Property:
     judge_case: CaseJudge
     hint: str
     forbidden_calls: tuple[str, ...] = ()
+    uses: tuple[str, ...] = ()
+
+    def implementation(self, namespace: dict[str, Any]) -> Any:
+        """What the hidden cell passes: the one function, or a dict of the names in ``uses``."""
+        if not self.uses:
+            return namespace[self.function]
+        return {name: namespace[name] for name in self.uses}
+
+    def hidden_cell_call(self) -> str:
+        """The line a hidden test cell runs for this property."""
+        argument = self.function if not self.uses else "{" + ", ".join(f'"{n}": {n}' for n in self.uses) + "}"
+        return f'check("{self.name}", {argument})'
 
     def judge(self, cases: list[Case], observations: list[Observation]) -> Verdict:
         """Judge every case; the message names the first failing case."""

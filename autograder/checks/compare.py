@@ -12,6 +12,8 @@ from typing import Any, Callable
 import torch
 from torch import Tensor
 
+from autograder.scenarios import run_scenario
+
 from .base import Case, CaseJudge, Observation, tolerances
 
 
@@ -63,20 +65,55 @@ def closeness_problem(value: Tensor, expected: Tensor, what: str) -> str | None:
     return None
 
 
-def matches(reference: Callable[..., Tensor]) -> CaseJudge:
-    """Output must be a tensor of the reference's shape, dtype and device, and close to it."""
+def value_problem(value: Any, expected: Any, what: str) -> str | None:
+    """Why ``value`` differs from ``expected`` (tensors, numbers, lists, dicts, recursively), else None."""
+    if isinstance(expected, Tensor):
+        type_name = value.get("__type__", "dict") if isinstance(value, dict) else type(value).__name__
+        return _tensor_problem(value, expected, what, f"a {type_name}") or closeness_problem(value, expected, what)
+    if isinstance(expected, dict):
+        if not isinstance(value, dict) or set(value) != set(expected):
+            return f"{what} should be a dict with keys {sorted(expected)}"
+        return next((p for k in expected if (p := value_problem(value[k], expected[k], f"{what}[{k!r}]"))), None)
+    if isinstance(expected, (list, tuple)):
+        if not isinstance(value, list) or len(value) != len(expected):
+            return f"{what} should be a sequence of {len(expected)} items"
+        return next((p for i, (v, e) in enumerate(zip(value, expected))
+                     if (p := value_problem(v, e, f"{what}[{i}]"))), None)
+    if isinstance(expected, bool) or not isinstance(expected, (int, float)):
+        return None if value == expected and type(value) is type(expected) else f"{what} is {value!r}, expected {expected!r}"
+    if type(value) not in (int, float):
+        return f"{what} is a {type(value).__name__}, expected a number"
+    if abs(value - expected) > 1e-6 + 1e-5 * abs(expected):
+        return f"{what} is off by {abs(value - expected):.3g}"
+    return None
+
+
+def reference_output(reference: Any, case: Case) -> Any:
+    """What the case's scenario gives with the reference implementation."""
+    return run_scenario(case.scenario, reference, _clone_args(case.args), dict(case.kwargs))
+
+
+def matches(reference: Any) -> CaseJudge:
+    """The scenario's output must match the reference's: same types, shapes, dtypes, devices, close values."""
 
     def judge(case: Case, seen: Observation) -> str | None:
         if seen.error:
             return f"the call raised {seen.error}"
-        with torch.no_grad():
-            expected = reference(*_clone_args(case.args), **case.kwargs)
-        problem = _tensor_problem(seen.output, expected, "the output", f"a {seen.output_type}")
-        if problem:
-            return problem
-        return closeness_problem(seen.output, expected, "the output")
+        return value_problem(seen.output, reference_output(reference, case), "the output")
 
     return judge
+
+
+def identical(value: Any, expected: Any) -> bool:
+    """Exact equality of plain data: tensors by type, shape, dtype and every element."""
+    if isinstance(expected, Tensor):
+        return type(value) is Tensor and value.dtype == expected.dtype and value.shape == expected.shape \
+            and torch.equal(value, expected)
+    if isinstance(expected, (list, tuple)):
+        return isinstance(value, list) and len(value) == len(expected) and all(map(identical, value, expected))
+    if isinstance(expected, dict):
+        return isinstance(value, dict) and set(value) == set(expected) and all(identical(value[k], expected[k]) for k in expected)
+    return value == expected
 
 
 def keeps_inputs() -> CaseJudge:
@@ -86,9 +123,7 @@ def keeps_inputs() -> CaseJudge:
         if seen.error:
             return f"the call raised {seen.error}"
         for index, (before, after) in enumerate(zip(case.args, seen.args_after)):
-            if isinstance(before, Tensor) and not (
-                type(after) is Tensor and after.shape == before.shape and torch.equal(after, before)
-            ):
+            if not identical(after, before):
                 return f"argument {index + 1} was modified in place; work on a copy or use out-of-place ops"
         return None
 
@@ -102,7 +137,7 @@ def gradients_match(reference: Callable[..., Tensor]) -> CaseJudge:
         if seen.error:
             return f"the call raised {seen.error}"
         args = _clone_args(case.args, requires_grad=True)
-        reference(*args, **case.kwargs).backward(case.grad_output)
+        run_scenario(case.scenario, reference, args, dict(case.kwargs)).backward(case.grad_output)
         for index, arg in enumerate(args):
             if not (isinstance(arg, Tensor) and arg.requires_grad):
                 continue

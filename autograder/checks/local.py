@@ -1,0 +1,53 @@
+"""Judge a property in this process: what the test suite uses to grade many variants quickly.
+
+It does what a hidden test cell and the judge do together (the same cases, scenarios and
+comparisons, with messages serialised the same way), minus the process boundary.
+"""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+import torch
+
+from autograder.probe import observe
+
+from . import properties_of
+from .base import Observation, Property, Verdict
+
+
+def _through_the_wire(message: Any) -> Any:
+    """A copy of ``message`` as the other side would load it (``weights_only`` round trip)."""
+    buffer = io.BytesIO()
+    torch.save(message, buffer)
+    buffer.seek(0)
+    return torch.load(buffer, weights_only=True)
+
+
+def evaluate(prop: Property, implementation: Any) -> Verdict:
+    """The verdict a hidden test cell for ``prop`` would get for ``implementation``."""
+    cases = prop.make_cases()
+    observations = []
+    for case in cases:
+        seen = observe(implementation, _through_the_wire(case.to_wire()))
+        observations.append(Observation.from_wire(_through_the_wire(seen)))
+    return prop.judge(cases, observations)
+
+
+def evaluate_code(assignment: str, code: str) -> dict[str, Verdict]:
+    """Run a solution cell's ``code`` (with ``torch`` imported) and judge every property of ``assignment``.
+
+    A property whose functions the code does not define fails with a message saying so.
+    """
+    namespace: dict[str, Any] = {"torch": torch}
+    exec(compile(code, f"<{assignment} submission>", "exec"), namespace)  # noqa: S102 - test corpus code
+    verdicts = {}
+    for prop in properties_of(assignment):
+        try:
+            implementation = prop.implementation(namespace)
+        except KeyError as missing:
+            verdicts[prop.name] = Verdict(False, 0.0, f"{missing.args[0]} is not defined")
+            continue
+        verdicts[prop.name] = evaluate(prop, implementation)
+    return verdicts

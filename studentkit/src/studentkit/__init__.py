@@ -1,0 +1,1 @@
+"""What the softmax-regression course's exercise notebooks import."""

@@ -1,0 +1,1 @@
+"""Wrong and right implementations of every assignment (see ``support.corpus``)."""

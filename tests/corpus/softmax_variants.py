@@ -1,0 +1,86 @@
+"""Wrong and right ``softmax`` implementations."""
+
+from support.corpus import Correct, Mutant
+
+ASSIGNMENT = "softmax"
+
+MUTANTS = [
+    Mutant("seed: no max subtraction", """
+def softmax(logits, dim=-1):
+    e = torch.exp(logits)
+    return e / e.sum(dim, keepdim=True)
+""", caught_by="softmax/extreme_logits"),
+    Mutant("wrong axis: always normalises dim 0", """
+def softmax(logits, dim=-1):
+    e = torch.exp(logits - logits.amax(dim, keepdim=True))
+    return e / e.sum(0, keepdim=True)
+""", caught_by="softmax/matches_reference"),
+    Mutant("subtracts the mean, not the max", """
+def softmax(logits, dim=-1):
+    e = torch.exp(logits - logits.mean(dim, keepdim=True))
+    return e / e.sum(dim, keepdim=True)
+""", caught_by="softmax/extreme_logits"),
+    Mutant("in-place shift mutates the input", """
+def softmax(logits, dim=-1):
+    logits -= logits.amax(dim, keepdim=True).detach()
+    e = torch.exp(logits)
+    return e / e.sum(dim, keepdim=True)
+""", caught_by="softmax/contract"),
+    Mutant("returns float32 whatever the input", """
+def softmax(logits, dim=-1):
+    x = logits.float()
+    e = torch.exp(x - x.amax(dim, keepdim=True))
+    return e / e.sum(dim, keepdim=True)
+""", caught_by="softmax/contract"),
+    Mutant("detached from the graph", """
+def softmax(logits, dim=-1):
+    x = logits.detach()
+    e = torch.exp(x - x.amax(dim, keepdim=True))
+    return e / e.sum(dim, keepdim=True)
+""", caught_by="softmax/gradient"),
+    Mutant("calls the library through an alias", """
+import torch.nn.functional as functional
+normalise = functional.softmax
+def softmax(logits, dim=-1):
+    return normalise(logits, dim=dim)  # torch.softmax would be caught the same way
+""", caught_by="softmax/from_scratch"),
+    Mutant("goes through numpy", """
+def softmax(logits, dim=-1):
+    import numpy as np
+    x = logits.detach().numpy()
+    e = np.exp(x - x.max(axis=dim, keepdims=True))
+    return torch.from_numpy(e / e.sum(axis=dim, keepdims=True))
+""", caught_by="softmax/gradient"),
+    Mutant("log-space without exp at the end", """
+def softmax(logits, dim=-1):
+    return logits - torch.logsumexp(logits, dim, keepdim=True)
+""", caught_by="softmax/matches_reference"),
+]
+
+CORRECT = [
+    Correct("amax and broadcasting", """
+def softmax(logits, dim=-1):
+    e = torch.exp(logits - logits.amax(dim=dim, keepdim=True))
+    return e / e.sum(dim=dim, keepdim=True)
+"""),
+    Correct("logsumexp", """
+def softmax(logits, dim=-1):
+    return torch.exp(logits - torch.logsumexp(logits, dim=dim, keepdim=True))
+"""),
+    Correct("float64 inside, cast back", """
+def softmax(logits, dim=-1):
+    x = logits.double()
+    e = (x - x.max(dim=dim, keepdim=True).values).exp()
+    return (e / e.sum(dim=dim, keepdim=True)).to(logits.dtype)
+"""),
+    Correct("moves dim last and loops over rows", """
+def softmax(logits, dim=-1):
+    x = logits.movedim(dim, -1)
+    flat = x.reshape(-1, x.shape[-1])
+    rows = []
+    for row in flat:
+        e = torch.exp(row - row.max())
+        rows.append(e / e.sum())
+    return torch.stack(rows).reshape(x.shape).movedim(-1, dim)
+"""),
+]
