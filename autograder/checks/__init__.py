@@ -11,15 +11,15 @@ from importlib import import_module
 
 from .base import Case, Observation, Property, Verdict
 
-# Assignment name -> module of this package defining its PROPERTIES.
-ASSIGNMENT_MODULES = {"softmax": "softmax"}
-
-
 def properties_of(assignment: str) -> list[Property]:
-    """All graded properties of ``assignment``, in notebook order."""
-    if assignment not in ASSIGNMENT_MODULES:
-        raise KeyError(f"unknown assignment {assignment!r}; known: {', '.join(sorted(ASSIGNMENT_MODULES))}")
-    return list(import_module(f"{__name__}.{ASSIGNMENT_MODULES[assignment]}").PROPERTIES)
+    """All graded properties of ``assignment`` (module ``autograder.checks.<assignment>``), in notebook order."""
+    if not assignment.isidentifier() or assignment in {"base", "compare", "local"}:
+        raise KeyError(f"unknown assignment {assignment!r}")
+    try:
+        module = import_module(f"{__name__}.{assignment}")
+    except ModuleNotFoundError as error:
+        raise KeyError(f"unknown assignment {assignment!r}: no module {error.name}") from None
+    return list(module.PROPERTIES)
 
 
 def get_property(name: str) -> Property:
