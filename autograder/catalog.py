@@ -40,6 +40,12 @@ def _defined_names(source: str) -> list[str]:
     return [node.name for node in tree.body if isinstance(node, (ast.FunctionDef, ast.ClassDef))]
 
 
+def _has_visible_code(source: str) -> bool:
+    """Whether a test cell shows students any code (outside its hidden block and comments)."""
+    shown = re.sub(r"### BEGIN HIDDEN TESTS.*?### END HIDDEN TESTS", "", source, flags=re.DOTALL)
+    return any(line.strip() and not line.strip().startswith("#") for line in shown.splitlines())
+
+
 def read_assignment(name: str, solutions_dir: Path = REPO_ROOT / "solutions") -> Assignment:
     """Collect notebooks, graded functions and points of ``solutions/<name>/``."""
     notebooks, functions, visible, hidden = [], [], 0.0, 0.0
@@ -50,10 +56,10 @@ def read_assignment(name: str, solutions_dir: Path = REPO_ROOT / "solutions") ->
             if meta.get("solution") and cell.cell_type == "code":
                 functions += _defined_names(cell.source)
             if meta.get("grade"):
-                if "### BEGIN HIDDEN TESTS" in cell.source:
-                    hidden += float(meta.get("points", 0))
-                else:
+                if _has_visible_code(cell.source):
                     visible += float(meta.get("points", 0))
+                else:
+                    hidden += float(meta.get("points", 0))
     return Assignment(name, tuple(notebooks), tuple(functions), visible, hidden)
 
 

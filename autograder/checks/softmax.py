@@ -30,6 +30,16 @@ def _logits_case(logits: torch.Tensor, dim: int = -1, note: str = "", grad: bool
     return Case(label=label, args=[logits], kwargs={"dim": dim}, grad_output=grad_output)
 
 
+def basic_cases() -> list[Case]:
+    """The visible test cell's inputs: what a student can check by hand."""
+    gen = _generator(5)
+    return [
+        _logits_case(torch.tensor([[0.0, 0.0], [0.0, torch.log(torch.tensor(3.0)).item()]])),
+        _logits_case(torch.randn(5, 10, generator=gen)),
+        _logits_case(torch.randn(4, 3, generator=gen), dim=0),
+    ]
+
+
 def random_cases() -> list[Case]:
     """Ordinary logits: odd shapes, a batch of one, 3-D input with dim=1, dim=0, both float dtypes."""
     gen = _generator(0)
@@ -83,6 +93,14 @@ def scratch_cases() -> list[Case]:
 _matches = matches(reference_softmax)
 
 PROPERTIES = [
+    Property(
+        name="softmax/basics",
+        function="softmax",
+        summary="passes the visible tests (small inputs, rows and columns summing to one)",
+        make_cases=basic_cases,
+        judge_case=_matches,
+        hint="run the visible test cell: its messages say what is wrong",
+    ),
     Property(
         name="softmax/matches_reference",
         function="softmax",

@@ -5,6 +5,11 @@ from support.corpus import Correct, Mutant
 ASSIGNMENT = "softmax"
 
 MUTANTS = [
+    Mutant("divides by the largest exponential, not the sum", """
+def softmax(logits, dim=-1):
+    e = torch.exp(logits - logits.amax(dim, keepdim=True))
+    return e / e.amax(dim, keepdim=True)
+""", caught_by="softmax/basics"),
     Mutant("seed: no max subtraction", """
 def softmax(logits, dim=-1):
     e = torch.exp(logits)
