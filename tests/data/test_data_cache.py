@@ -142,3 +142,19 @@ def test_cache_dir_locations(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
     assert cache_dir() == tmp_path / "home" / ".cache" / "softmax-course"
     assert cache_file().parent == cache_dir()
+
+
+def test_cache_file_is_readable_by_other_users(tmp_path, monkeypatch) -> None:
+    """Grading sandboxes run as another user and read the same cache."""
+    import stat
+
+    import torch
+
+    from studentkit.data.cache import save_cache
+
+    old_mask = os.umask(0o022)
+    try:
+        path = save_cache([], {"x": torch.zeros(2, dtype=torch.uint8)}, "test", path=tmp_path / "c.pt")
+    finally:
+        os.umask(old_mask)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o644

@@ -89,6 +89,12 @@ def load_cache(expected: Fingerprint, path: Path | None = None) -> dict[str, Any
     return content
 
 
+def _current_umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 def save_cache(
     expected: Fingerprint,
     tensors: Mapping[str, torch.Tensor],
@@ -111,6 +117,8 @@ def save_cache(
         ) as tmp:
             tmp_name = tmp.name
             torch.save(content, tmp)  # no fsync: a cache damaged by a crash is just rebuilt
+        # Temporary files are private (0600); the cache is shared data (e.g. with grading sandboxes).
+        os.chmod(tmp_name, 0o644 & ~_current_umask())
         os.replace(tmp_name, path)
     except OSError as exc:
         if tmp_name is not None and os.path.exists(tmp_name):

@@ -1,0 +1,47 @@
+"""What a grading sandbox allows: resource limits and which paths student code may see."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_UNITS = {"": 1, "k": 1024, "m": 1024**2, "g": 1024**3, "t": 1024**4}
+
+
+def parse_size(text: str) -> int:
+    """``"4G"`` -> 4294967296; accepts plain bytes and K/M/G/T suffixes (optionally with ``iB``)."""
+    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([kKmMgGtT]?)(?:i?[bB])?\s*", text)
+    if not match:
+        raise ValueError(f"not a size: {text!r} (use e.g. 512M or 4G)")
+    return int(float(match.group(1)) * _UNITS[match.group(2).lower()])
+
+
+@dataclass(frozen=True)
+class SandboxPolicy:
+    """Limits for one submission's kernel and everything it starts.
+
+    Attributes:
+        memory_bytes: data-segment limit per process (RLIMIT_DATA: heap and anonymous maps).
+        max_processes: processes and threads of the sandbox's user (RLIMIT_NPROC).
+        max_file_bytes: largest file it may write (RLIMIT_FSIZE).
+        cpu_seconds: CPU time per process (RLIMIT_CPU).
+        max_open_files: file descriptors per process (RLIMIT_NOFILE).
+        network: allow network access (never for grading; for diagnosis only).
+    """
+
+    memory_bytes: int = 4 * 1024**3
+    max_processes: int = 256
+    max_file_bytes: int = 256 * 1024**2
+    cpu_seconds: int = 1800
+    max_open_files: int = 1024
+    network: bool = False
+
+    def limit_arguments(self) -> list[str]:
+        """Arguments of ``python -m autograder.sandbox.limits`` for this policy."""
+        return [
+            f"--memory={self.memory_bytes}",
+            f"--processes={self.max_processes}",
+            f"--file-size={self.max_file_bytes}",
+            f"--cpu={self.cpu_seconds}",
+            f"--open-files={self.max_open_files}",
+        ]
