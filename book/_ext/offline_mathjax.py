@@ -144,6 +144,22 @@ def drop_widget_state(app: Sphinx, doctree: Any) -> None:
     metadata.get("js_files", {}).pop("ipywidgets_state", None)
 
 
+def drop_duplicate_scripts(app: Sphinx, pagename: str, templatename: str, context: dict[str, Any],
+                           doctree: Any) -> None:
+    """html-page-context: Sphinx 7.4 lists an inline script added late twice (filename None and '').
+
+    The second copy of sphinx-thebe's ``const THEBE_JS_URL`` throws a SyntaxError on every page
+    (sphinx-doc/sphinx#13402, fixed in Sphinx 8, which Jupyter Book 1 excludes).
+    """
+    seen, unique = set(), []
+    for script in context.get("script_files", []):
+        key = (str(script.filename or ""), tuple(sorted(script.attributes.items())))
+        if key not in seen:
+            seen.add(key)
+            unique.append(script)
+    context["script_files"] = unique
+
+
 def setup(app: Sphinx) -> dict[str, Any]:
     app.setup_extension("sphinx.ext.mathjax")
     app.add_config_value("offline_mathjax_dir", "", "html")
@@ -151,5 +167,6 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("builder-inited", mathjax2_config, priority=900)
     app.connect("doctree-read", drop_widget_state)
     app.connect("html-page-context", notebook_download, priority=400)
+    app.connect("html-page-context", drop_duplicate_scripts, priority=900)
     app.connect("build-finished", copy_mathjax)
     return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}

@@ -1,29 +1,20 @@
 """The book builds warning-free and is usable offline.
 
-The slow test runs the same build as `make book`, with warnings as errors:
-
-    jupyter-book build . --path-output . -W -n --keep-going
-
-into the repository's own _build/ (so Jupyter Book's execution cache is reused: an
-unchanged chapter is not executed again), then checks the HTML it produced.
+The slow tests use the session's build (`built_book`, see conftest.py: the same build as
+`make book`, with warnings as errors) and check the HTML it produced.
 """
 
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-HTML = ROOT / "_build" / "html"
 BOOK = ROOT / "book"
 
-# Generous: a cold build executes every chapter (the softmax chapter takes ~10-20 s).
-BUILD_TIMEOUT_S = 900
 # The MathJax subset copied into the site (about 2 MB); the whole package is 54 MB.
 MATHJAX_MAX_BYTES = 5 * 1024 * 1024
 
@@ -34,29 +25,6 @@ IMG_SRC = re.compile(r"<img\b[^>]*\bsrc=\"([^\"]+)\"", re.IGNORECASE)
 def _local_target(page: Path, src: str) -> Path:
     """The file a relative URL in `page` points to (query string and fragment dropped)."""
     return (page.parent / urlsplit(src).path).resolve()
-
-
-def _jupyter_book() -> list[str]:
-    """The jupyter-book command of this interpreter's environment (jupyter_book has no
-    __main__, so `python -m jupyter_book` does not work)."""
-    script = Path(sys.executable).with_name("jupyter-book")
-    if script.is_file():
-        return [str(script)]
-    return [sys.executable, "-c", "import sys; from jupyter_book.cli.main import main; sys.exit(main())"]
-
-
-@pytest.fixture(scope="module")
-def built_book() -> Path:
-    cmd = [
-        *_jupyter_book(), "build", str(ROOT),
-        "--path-output", str(ROOT), "-W", "-n", "--keep-going",
-    ]
-    result = subprocess.run(
-        cmd, cwd=ROOT, capture_output=True, text=True, timeout=BUILD_TIMEOUT_S
-    )
-    output = result.stdout + result.stderr
-    assert result.returncode == 0, f"book build failed ({result.returncode}):\n{output[-8000:]}"
-    return HTML
 
 
 @pytest.mark.slow
