@@ -18,6 +18,8 @@ from autograder.reference.losses import (
     softmax_cross_entropy_grad,
 )
 from autograder.reference.soft_labels import smooth_labels, soft_cross_entropy
+from autograder.reference.logistic import two_class_logits
+from autograder.reference.likelihood import categorical_mle, categorical_nll, model_nll
 from autograder.reference.training import (
     Accumulator,
     accuracy,
@@ -46,4 +48,8 @@ __all__ = [
     "sgd",
     "train_epoch",
     "train",
+    "categorical_nll",
+    "categorical_mle",
+    "model_nll",
+    "two_class_logits",
 ]
