@@ -12,6 +12,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import zlib
 from pathlib import Path
@@ -63,20 +64,45 @@ def _kernel_settings(task: GradingTask, scratch: Path, course: Path, runtime: Pa
     return []
 
 
+# nbgrader processes in flight (each leads its own process group, sandboxes included).
+_running: set[subprocess.Popen] = set()
+_running_lock = threading.Lock()
+
+
+def stop_all() -> None:
+    """Kill every grading process in flight, with its kernel and sandbox (on an interrupt)."""
+    with _running_lock:
+        for process in list(_running):
+            _kill_group(process)
+
+
+def _kill_group(process: subprocess.Popen) -> None:
+    try:
+        os.killpg(process.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+
+
 def _run_nbgrader(task: GradingTask, course: Path, options: list[str], env: dict[str, str]) -> tuple[int | None, str]:
     """Run ``nbgrader autograde`` with a wall-clock limit; (exit code or None on timeout, stderr tail)."""
     command = [sys.executable, "-m", "nbgrader", "autograde", task.assignment, "--student", task.student,
                "--force", f"--Execute.timeout={task.cell_timeout}", *options]
     with tempfile.TemporaryFile() as log:
         process = subprocess.Popen(command, cwd=course, env=env, stdout=log, stderr=log, start_new_session=True)
+        with _running_lock:
+            _running.add(process)
         try:
             code = process.wait(timeout=task.notebook_timeout)
         except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
+            _kill_group(process)
             process.wait()
             code = None
-        log.seek(0)
-        return code, log.read().decode(errors="replace")[-20000:]
+        finally:
+            with _running_lock:
+                _running.discard(process)
+        size = log.seek(0, os.SEEK_END)
+        log.seek(max(0, size - 20000))
+        return code, log.read().decode(errors="replace")
 
 
 def _failure_line(log: str) -> str:

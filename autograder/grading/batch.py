@@ -1,0 +1,155 @@
+"""Grade a whole class: check submissions, grade them in parallel, record, report.
+
+The pipeline, one step per module: :mod:`.course` (which submissions can be graded),
+:mod:`.worker` via :mod:`.runner` (sandboxed nbgrader per submission, here or on Dask),
+:mod:`.merge` (gradebook and ``autograded/``, written by this process only), :mod:`.feedback`
+(HTML without hidden tests) and :mod:`.reports` (CSVs, summary table and PNG).
+"""
+
+from __future__ import annotations
+
+import signal
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TextIO
+
+from autograder.sandbox import SandboxUnavailable, check_available
+from autograder.sandbox.policy import SandboxPolicy
+
+from .course import Course, Rejected, submission_problem
+from .feedback import generate_feedback
+from .merge import previous_result, record
+from .progress import Progress
+from .reports import format_summary, summarize, write_reports
+from .runner import run_dask, run_local
+from .task import GradingResult, GradingTask
+
+EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE = 0, 1, 2
+
+
+class UsageError(ValueError):
+    """The command cannot start (exit status 2); the message says why."""
+
+
+@dataclass
+class GradeOptions:
+    """What ``python -m autograder grade`` was asked to do (see ``--help``)."""
+
+    assignment: str
+    course_dir: Path = Path(".")
+    jobs: int = 1
+    students: list[str] = field(default_factory=list)
+    force: bool = False
+    timeout: float = 900.0
+    cell_timeout: int = 300
+    memory: int = 4 * 1024**3
+    sandbox: bool = True
+    dask_scheduler: str | None = None
+    feedback: bool = True
+
+
+def _tasks(course: Course, options: GradeOptions, out: TextIO) -> tuple[list[GradingTask], list[GradingResult]]:
+    """Tasks for submissions to grade now; results for rejected and already-graded ones."""
+    expected = course.notebook_names(options.assignment)
+    students = options.students or course.students(options.assignment)
+    config, gradebook = course.config.read_bytes(), course.gradebook_path.read_bytes()
+    policy = SandboxPolicy(memory_bytes=options.memory, cpu_seconds=int(options.timeout) + 60)
+    tasks, settled = [], []
+    for student in students:
+        folder = course.submitted / student / options.assignment
+        if not folder.is_dir():
+            settled.append(_rejected(Rejected(student, options.assignment, f"no folder {folder}")))
+            continue
+        if not options.force and course.is_graded(options.assignment, student):
+            settled.append(previous_result(course, options.assignment, student))
+            continue
+        problem = submission_problem(folder, expected)
+        if problem:
+            settled.append(_rejected(Rejected(student, options.assignment, problem)))
+            continue
+        files = {p.name: p.read_bytes() for p in folder.iterdir() if p.name in expected or p.name == "timestamp.txt"}
+        tasks.append(GradingTask(student, options.assignment, files, config, gradebook, str(course.root), policy,
+                                 options.sandbox, options.timeout, options.cell_timeout))
+    skipped = sum(1 for r in settled if r.status == "graded")
+    if skipped:
+        print(f"{skipped} submission(s) already graded: skipped (use --force to grade them again)", file=out)
+    return tasks, settled
+
+
+def _rejected(rejected: Rejected) -> GradingResult:
+    return GradingResult(rejected.student, rejected.assignment, status="failed", reason=rejected.reason)
+
+
+def _check_sandbox(options: GradeOptions, err: TextIO) -> None:
+    if not options.sandbox:
+        print("WARNING: grading WITHOUT the sandbox: student code runs with your permissions "
+              "and can read the gradebook and the solutions.", file=err)
+        return
+    try:
+        check_available()
+    except SandboxUnavailable as error:
+        raise UsageError(f"cannot sandbox student code: {error}. Refusing to grade; "
+                         "pass --no-sandbox to grade anyway, unprotected.") from None
+
+
+def _terminate_on_sigterm() -> None:
+    """SIGTERM behaves like Ctrl-C: stop the work in flight, keep what is recorded."""
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, interrupt)
+
+
+def grade(options: GradeOptions, out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> int:
+    """Run the whole pipeline; returns the exit status (0 all graded, 1 some failed, 2 usage)."""
+    course = Course(options.course_dir)
+    try:
+        course.check(options.assignment)
+        _check_sandbox(options, err)
+    except (UsageError, ValueError) as error:
+        print(f"error: {error}", file=err)
+        return EXIT_USAGE
+    tasks, results = _tasks(course, options, out)
+    progress = Progress(len(tasks), stream=err)
+    results_by_student = {r.student: r for r in results}
+
+    def on_result(result: GradingResult) -> None:
+        record(course, result)
+        results_by_student[result.student] = result
+        outcome = f"{result.score:g}/{result.max_score:g} {result.status}"
+        progress.update(f"{result.student} {result.assignment}", outcome + (f": {result.reason}" if result.reason else ""))
+
+    _terminate_on_sigterm()
+    try:
+        if options.dask_scheduler:
+            run_dask(tasks, options.dask_scheduler, on_result)
+        else:
+            run_local(tasks, options.jobs, on_result)
+    except KeyboardInterrupt:
+        progress.close()
+        done = len(results_by_student) - len(results)
+        print(f"interrupted: {done} of {len(tasks)} submissions graded and recorded; "
+              "run the same command again to grade the rest", file=err)
+        return EXIT_SOME_FAILED
+    progress.close()
+    return _finish(course, options, list(results_by_student.values()), out, err)
+
+
+def _finish(course: Course, options: GradeOptions, results: list[GradingResult], out: TextIO, err: TextIO) -> int:
+    """Feedback, reports, summary; the exit status."""
+    cells = course.graded_cells(options.assignment)
+    if options.feedback:
+        graded = sorted(r.student for r in results if r.autograded or course.is_graded(options.assignment, r.student))
+        try:
+            generate_feedback(course, options.assignment, graded)
+        except RuntimeError as error:
+            print(f"warning: {error}", file=err)
+    paths = write_reports(course.reports / options.assignment, results, cells)
+    summary = summarize(results, cells)
+    print(format_summary(summary), file=out)
+    print("reports: " + ", ".join(str(p) for p in paths.values()), file=out)
+    failed = sorted((r for r in results if r.status != "graded"), key=lambda r: r.student)
+    for result in failed:
+        print(f"not graded: {result.student}: {result.reason}", file=err)
+    return EXIT_SOME_FAILED if failed else EXIT_OK

@@ -1,0 +1,123 @@
+"""The instructor's nbgrader course folder: where submissions are, and which of them can be graded.
+
+A submission is ``submitted/<student_id>/<assignment>/`` holding the assignment's notebooks.
+Before any kernel starts, each one is checked; a folder that cannot be graded becomes a
+:class:`Rejected` with a one-line reason (empty folder, wrongly named notebook, corrupt JSON,
+nbformat 3, not UTF-8, too large), and the others become :class:`~.task.GradingTask` objects.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from nbgrader.api import Gradebook, MissingEntry
+
+from .reports import CellInfo
+
+MAX_NOTEBOOK_BYTES = 20 * 1024**2
+
+
+@dataclass(frozen=True)
+class Rejected:
+    """A submission that cannot be graded, and why (one line)."""
+
+    student: str
+    assignment: str
+    reason: str
+
+
+class Course:
+    """Paths and gradebook of an nbgrader course folder (nbgrader's default layout)."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root.resolve()
+        self.config = self.root / "nbgrader_config.py"
+        self.gradebook_path = self.root / "gradebook.db"
+        self.submitted = self.root / "submitted"
+        self.autograded = self.root / "autograded"
+        self.feedback = self.root / "feedback"
+        self.reports = self.root / "reports"
+
+    @property
+    def gradebook_url(self) -> str:
+        return f"sqlite:///{self.gradebook_path}"
+
+    def check(self, assignment: str) -> None:
+        """Raise ValueError (a usage error) unless the course can grade ``assignment``."""
+        if not self.config.is_file():
+            raise ValueError(f"{self.root} is not an nbgrader course: no nbgrader_config.py")
+        if not self.gradebook_path.is_file():
+            raise ValueError(f"no gradebook in {self.root}: run `nbgrader generate_assignment {assignment}` first")
+        with Gradebook(self.gradebook_url) as gradebook:
+            try:
+                gradebook.find_assignment(assignment)
+            except MissingEntry:
+                raise ValueError(f"assignment {assignment!r} is not in the gradebook of {self.root}") from None
+
+    def notebook_names(self, assignment: str) -> list[str]:
+        """The assignment's notebook file names (``softmax.ipynb``), from the gradebook."""
+        with Gradebook(self.gradebook_url) as gradebook:
+            return [f"{nb.name}.ipynb" for nb in gradebook.find_assignment(assignment).notebooks]
+
+    def graded_cells(self, assignment: str) -> list[CellInfo]:
+        """The assignment's graded cells in notebook order, with their points."""
+        with Gradebook(self.gradebook_url) as gradebook:
+            return [CellInfo(nb.name, cell.name, float(cell.max_score))
+                    for nb in gradebook.find_assignment(assignment).notebooks for cell in nb.grade_cells]
+
+    def students(self, assignment: str) -> list[str]:
+        """Students with a folder for ``assignment`` under ``submitted/``, sorted."""
+        if not self.submitted.is_dir():
+            return []
+        return sorted(p.name for p in self.submitted.iterdir() if (p / assignment).is_dir())
+
+    def is_graded(self, assignment: str, student: str) -> bool:
+        """Graded already: scores in the gradebook and the autograded notebooks on disk."""
+        if not (self.autograded / student / assignment).is_dir():
+            return False
+        with Gradebook(self.gradebook_url) as gradebook:
+            try:
+                submission = gradebook.find_submission(assignment, student)
+            except MissingEntry:
+                return False
+            grades = [grade for nb in submission.notebooks for grade in nb.grades]
+            return bool(grades) and all(grade.auto_score is not None for grade in grades)
+
+
+def _notebook_problem(path: Path) -> str | None:
+    """Why ``path`` is not a gradable notebook, else None."""
+    size = path.stat().st_size
+    if size > MAX_NOTEBOOK_BYTES:
+        return f"{path.name} is {size / 1024**2:.0f} MB, larger than {MAX_NOTEBOOK_BYTES // 1024**2} MB"
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        return f"{path.name} is not UTF-8 text (byte {error.start})"
+    try:
+        content = json.loads(text)
+    except json.JSONDecodeError as error:
+        return f"{path.name} is not valid notebook JSON (line {error.lineno}, column {error.colno}: {error.msg})"
+    if not isinstance(content, dict) or not isinstance(content.get("cells", content.get("worksheets")), list):
+        return f"{path.name} is JSON but not a notebook"
+    if content.get("nbformat", 0) < 4:
+        return f"{path.name} is in nbformat {content.get('nbformat')}; open and save it in Jupyter (nbformat 4)"
+    return None
+
+
+def submission_problem(folder: Path, expected: list[str]) -> str | None:
+    """Why the submission in ``folder`` cannot be graded, else None."""
+    present = sorted(p.name for p in folder.iterdir() if p.suffix == ".ipynb" and p.is_file())
+    if not present:
+        return "no notebook in the submission folder"
+    missing = [name for name in expected if name not in present]
+    if missing:
+        found = ", ".join(present)
+        return f"expected {', '.join(missing)} but found {found} (notebooks must keep their names)"
+    for name in expected:
+        problem = _notebook_problem(folder / name)
+        if problem:
+            return problem
+    return None

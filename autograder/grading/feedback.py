@@ -1,0 +1,58 @@
+"""Per-student HTML feedback, made by ``nbgrader generate_feedback`` with no hidden test code in it.
+
+nbgrader's feedback shows every cell as autograded, hidden tests included. Here it reads
+copies of the autograded notebooks whose hidden blocks have been cut out, so students see what
+each hidden test checked (the comment above the block) and the judge's message, not the code.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import nbformat
+
+from autograder.release import nbgrader_env
+
+from .course import Course
+
+HIDDEN_BLOCK = re.compile(r"[ \t]*### BEGIN HIDDEN TESTS.*?### END HIDDEN TESTS[ \t]*\n?", re.DOTALL)
+
+
+def strip_hidden_tests(notebook: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """The notebook with every hidden-test block removed from its cells' sources."""
+    for cell in notebook.cells:
+        cell.source = HIDDEN_BLOCK.sub("", cell.source).rstrip()
+    return notebook
+
+
+def generate_feedback(course: Course, assignment: str, students: list[str]) -> list[Path]:
+    """Write ``feedback/<student>/<assignment>/*.html`` for ``students``; return the files written.
+
+    Raises:
+        RuntimeError: nbgrader failed (the message holds its last error line).
+    """
+    with tempfile.TemporaryDirectory(prefix="feedback-") as scratch:
+        stripped = Path(scratch)
+        for student in students:
+            source = course.autograded / student / assignment
+            if not source.is_dir():
+                continue
+            target = stripped / student / assignment
+            target.mkdir(parents=True)
+            for path in source.iterdir():
+                if path.suffix == ".ipynb":
+                    notebook = strip_hidden_tests(nbformat.read(path, as_version=4))
+                    nbformat.write(notebook, target / path.name)
+                elif path.name == "timestamp.txt":
+                    (target / path.name).write_bytes(path.read_bytes())
+        command = [sys.executable, "-m", "nbgrader", "generate_feedback", assignment, "--force",
+                   f"--CourseDirectory.autograded_directory={stripped}"]
+        result = subprocess.run(command, cwd=course.root, env=nbgrader_env(), capture_output=True, text=True)
+        if result.returncode != 0:
+            errors = [line for line in result.stderr.splitlines() if "ERROR" in line] or ["no message"]
+            raise RuntimeError(f"nbgrader generate_feedback failed: {errors[-1]}")
+    return sorted(path for student in students for path in (course.feedback / student / assignment).glob("*.html"))

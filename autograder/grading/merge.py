@@ -1,0 +1,106 @@
+"""Write a worker's result into the course: the gradebook first, then ``autograded/``.
+
+Only the coordinator calls this, one result at a time, so gradebook writes are serialised. A
+submission counts as graded (and is skipped on the next run) only once both are written, so a
+run killed half-way leaves the gradebook consistent and the submission is simply graded again.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from datetime import datetime
+from pathlib import Path
+
+from nbgrader.api import Gradebook, MissingEntry
+
+from .course import Course
+from .task import CellScore, GradingResult
+
+# Beside the autograded notebooks: the status and reason of the last grading, for reports.
+STATUS_FILE = ".grading-status.json"
+
+
+def _timestamp(folder: Path) -> datetime | None:
+    """nbgrader's ``timestamp.txt`` in a submission folder, if present and readable."""
+    path = folder / "timestamp.txt"
+    if not path.is_file():
+        return None
+    text = path.read_text(errors="replace").strip()
+    for pattern in ("%Y-%m-%d %H:%M:%S.%f %Z", "%Y-%m-%d %H:%M:%S %Z", "%Y-%m-%d %H:%M:%S.%f", "%Y-%m-%d %H:%M:%S"):
+        try:
+            return datetime.strptime(text, pattern).replace(tzinfo=None)
+        except ValueError:
+            continue
+    return None
+
+
+def record_scores(course: Course, result: GradingResult) -> None:
+    """Replace the student's submission in the gradebook with ``result``'s scores.
+
+    Cells the result does not mention (a submission that could not run) score zero.
+    """
+    scores = {(cell.notebook, cell.cell): cell.score for cell in result.cells}
+    folder = course.submitted / result.student / result.assignment
+    with Gradebook(course.gradebook_url) as gradebook:
+        gradebook.update_or_create_student(result.student)
+        try:
+            gradebook.find_submission(result.assignment, result.student)
+            gradebook.remove_submission(result.assignment, result.student)
+        except MissingEntry:
+            pass
+        submission = gradebook.add_submission(result.assignment, result.student,
+                                              timestamp=_timestamp(folder) if folder.is_dir() else None)
+        for notebook in submission.notebooks:
+            for grade in notebook.grades:
+                grade.auto_score = scores.get((notebook.name, grade.name), 0.0)
+                grade.needs_manual_grade = False
+            for comment in notebook.comments:
+                comment.auto_comment = None
+        gradebook.db.commit()
+
+
+def record_notebooks(course: Course, result: GradingResult) -> Path:
+    """Replace ``autograded/<student>/<assignment>/`` with the result's notebooks, atomically."""
+    target = course.autograded / result.student / result.assignment
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{result.assignment}-", dir=target.parent))
+    for name, content in result.autograded.items():
+        (staging / Path(name).name).write_bytes(content)
+    status = {"status": result.status, "reason": result.reason, "notes": result.notes}
+    (staging / STATUS_FILE).write_text(json.dumps(status, indent=1))
+    stamp = course.submitted / result.student / result.assignment / "timestamp.txt"
+    if stamp.is_file():
+        shutil.copy(stamp, staging / "timestamp.txt")
+    if target.exists():
+        old = target.with_name(f".{target.name}.old")
+        shutil.rmtree(old, ignore_errors=True)
+        os.replace(target, old)
+        os.replace(staging, target)
+        shutil.rmtree(old, ignore_errors=True)
+    else:
+        os.replace(staging, target)
+    return target
+
+
+def record(course: Course, result: GradingResult) -> None:
+    """Gradebook, then notebooks (see the module docstring for why in this order)."""
+    record_scores(course, result)
+    if result.autograded:
+        record_notebooks(course, result)
+
+
+def previous_result(course: Course, assignment: str, student: str) -> GradingResult:
+    """The recorded outcome of an earlier run (for a submission skipped as already graded)."""
+    folder = course.autograded / student / assignment
+    status = {"status": "graded", "reason": "", "notes": []}
+    if (folder / STATUS_FILE).is_file():
+        status.update(json.loads((folder / STATUS_FILE).read_text()))
+    with Gradebook(course.gradebook_url) as gradebook:
+        submission = gradebook.find_submission(assignment, student)
+        cells = [CellScore(nb.name, grade.name, float(grade.auto_score or 0.0), float(grade.max_score))
+                 for nb in submission.notebooks for grade in nb.grades]
+    return GradingResult(student, assignment, status=status["status"], reason=status["reason"],
+                         cells=cells, notes=list(status["notes"]))
