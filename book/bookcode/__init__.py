@@ -1,0 +1,1 @@
+"""Helper code the book chapters import (kept out of the pages so graded solutions are not printed)."""
