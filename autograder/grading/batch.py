@@ -136,6 +136,18 @@ def grade(options: GradeOptions, out: TextIO = sys.stdout, err: TextIO = sys.std
     return _finish(course, options, list(results_by_student.values()), out, err)
 
 
+def _write_grading_log(path: Path, results: list[GradingResult]) -> Path:
+    """What happened to each submission: status, reason, the judge's corrections, nbgrader's log when it failed."""
+    lines = []
+    for result in sorted(results, key=lambda r: r.student):
+        lines.append(f"== {result.student}: {result.status} {result.score:g}/{result.max_score:g} {result.reason}".rstrip())
+        lines += [f"   judge: {note}" for note in result.notes]
+        if result.status != "graded" and result.log:
+            lines += ["   | " + line for line in result.log.strip().splitlines()[-40:]]
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
 def _finish(course: Course, options: GradeOptions, results: list[GradingResult], out: TextIO, err: TextIO) -> int:
     """Feedback, reports, summary; the exit status."""
     cells = course.graded_cells(options.assignment)
@@ -146,6 +158,7 @@ def _finish(course: Course, options: GradeOptions, results: list[GradingResult],
         except RuntimeError as error:
             print(f"warning: {error}", file=err)
     paths = write_reports(course.reports / options.assignment, results, cells)
+    paths["grading-log.txt"] = _write_grading_log(course.reports / options.assignment / "grading-log.txt", results)
     summary = summarize(results, cells)
     print(format_summary(summary), file=out)
     print("reports: " + ", ".join(str(p) for p in paths.values()), file=out)

@@ -105,8 +105,21 @@ def _run_nbgrader(task: GradingTask, course: Path, options: list[str], env: dict
         return code, log.read().decode(errors="replace")
 
 
+# What a failed nbgrader run means, from its log, most specific first.
+FAILURE_PATTERNS = (
+    ("DeadKernelError", "the kernel died (a crash, os._exit or a kill); cells after that scored 0"),
+    ("Kernel died", "the kernel died (a crash, os._exit or a kill); cells after that scored 0"),
+    ("CellTimeoutError", "a cell ran past the time limit and could not be stopped"),
+    ("MissingEntry", "the notebook does not match the assignment (a graded cell is missing or renamed)"),
+)
+
+
 def _failure_line(log: str) -> str:
-    lines = [line.strip() for line in log.splitlines() if line.strip()]
+    """One line saying why nbgrader could not grade the submission."""
+    for pattern, meaning in FAILURE_PATTERNS:
+        if pattern in log:
+            return meaning
+    lines = [line.strip() for line in log.splitlines() if line.strip() and "Please see the" not in line]
     errors = [line for line in lines if "Error" in line or "ERROR" in line]
     return (errors or lines or ["nbgrader produced no output"])[-1][:300]
 

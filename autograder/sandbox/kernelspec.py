@@ -40,6 +40,9 @@ def write_kernelspec(jupyter_path: Path, policy: SandboxPolicy, mounts: Mounts, 
         "argv": [sys.executable, "-m", "autograder.sandbox.launch", str(folder / "sandbox.json"), "{connection_file}"],
         "display_name": "Python 3 (grading sandbox)",
         "language": "python",
+        # Signals sent to the launcher would stop at bwrap; an interrupt request travels as a
+        # message and ipykernel interrupts itself (a cell past its timeout is stopped, not lost).
+        "interrupt_mode": "message",
         "env": env,
     }
     (folder / "kernel.json").write_text(json.dumps(spec, indent=1))

@@ -68,7 +68,8 @@ ATTACKS = [
            "        open(path, 'a').write('tampered')\n    except OSError as error:\n        print('blocked:', type(error).__name__)\n"
            + NAIVE, "writes outside its folder"),
     Attack("monkeypatch", "import builtins, torch, autograder.probe\ntorch.allclose = lambda *a, **k: True\n"
-           "torch.testing.assert_close = lambda *a, **k: None\nbuiltins.isinstance = lambda *a: True\n"
+           "torch.testing.assert_close = lambda *a, **k: None\nbuiltins.all = lambda *a: True\n"
+           "builtins.abs = lambda x: 0\n"
            "autograder.probe.check = lambda *a, **k: print('passed')\n" + NAIVE.replace("e / e.sum", "e * e.sum"),
            "monkeypatches torch, builtins and the hidden-test entry point"),
     Attack("always-equal", "class Anything:\n    def __eq__(self, other):\n        return True\n"
