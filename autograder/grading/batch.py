@@ -50,30 +50,34 @@ class GradeOptions:
 
 
 def _tasks(course: Course, options: GradeOptions, out: TextIO) -> tuple[list[GradingTask], list[GradingResult]]:
-    """Tasks for submissions to grade now; results for rejected and already-graded ones."""
+    """Tasks for the submissions to grade now; results for the rest of the class.
+
+    Already recorded submissions are skipped (unless ``force``); ungradable ones are recorded at
+    once with their reason; the reports cover every recorded student, selected or not.
+    """
     expected = course.notebook_names(options.assignment)
-    students = options.students or course.students(options.assignment)
+    selected = options.students or course.students(options.assignment)
     config, gradebook = course.config.read_bytes(), course.gradebook_path.read_bytes()
     policy = SandboxPolicy(memory_bytes=options.memory, cpu_seconds=int(options.timeout) + 60)
-    tasks, settled = [], []
-    for student in students:
+    tasks, settled, skipped = [], [], 0
+    for student in selected:
         folder = course.submitted / student / options.assignment
         if not folder.is_dir():
             settled.append(_rejected(Rejected(student, options.assignment, f"no folder {folder}")))
-            continue
-        if not options.force and course.is_graded(options.assignment, student):
+        elif not options.force and course.is_graded(options.assignment, student):
             settled.append(previous_result(course, options.assignment, student))
-            continue
-        problem = submission_problem(folder, expected)
-        if problem:
+            skipped += 1
+        elif problem := submission_problem(folder, expected):
             settled.append(_rejected(Rejected(student, options.assignment, problem)))
-            continue
-        files = {p.name: p.read_bytes() for p in folder.iterdir() if p.name in expected or p.name == "timestamp.txt"}
-        tasks.append(GradingTask(student, options.assignment, files, config, gradebook, str(course.root), policy,
-                                 options.sandbox, options.timeout, options.cell_timeout))
-    skipped = sum(1 for r in settled if r.status == "graded")
+            record(course, settled[-1])
+        else:
+            files = {p.name: p.read_bytes() for p in folder.iterdir() if p.name in expected or p.name == "timestamp.txt"}
+            tasks.append(GradingTask(student, options.assignment, files, config, gradebook, str(course.root), policy,
+                                     options.sandbox, options.timeout, options.cell_timeout))
     if skipped:
         print(f"{skipped} submission(s) already graded: skipped (use --force to grade them again)", file=out)
+    others = [s for s in course.students(options.assignment) if s not in selected]
+    settled += [previous_result(course, options.assignment, s) for s in others if course.is_graded(options.assignment, s)]
     return tasks, settled
 
 

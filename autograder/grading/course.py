@@ -18,6 +18,9 @@ from .reports import CellInfo
 
 MAX_NOTEBOOK_BYTES = 20 * 1024**2
 
+# Beside the autograded notebooks: the status and reason of the last grading.
+STATUS_FILE = ".grading-status.json"
+
 
 @dataclass(frozen=True)
 class Rejected:
@@ -74,8 +77,8 @@ class Course:
         return sorted(p.name for p in self.submitted.iterdir() if (p / assignment).is_dir())
 
     def is_graded(self, assignment: str, student: str) -> bool:
-        """Graded already: scores in the gradebook and the autograded notebooks on disk."""
-        if not (self.autograded / student / assignment).is_dir():
+        """Graded already (or found ungradable): scores in the gradebook and a status beside the notebooks."""
+        if not (self.autograded / student / assignment / STATUS_FILE).is_file():
             return False
         with Gradebook(self.gradebook_url) as gradebook:
             try:

@@ -16,11 +16,8 @@ from pathlib import Path
 
 from nbgrader.api import Gradebook, MissingEntry
 
-from .course import Course
+from .course import STATUS_FILE, Course
 from .task import CellScore, GradingResult
-
-# Beside the autograded notebooks: the status and reason of the last grading, for reports.
-STATUS_FILE = ".grading-status.json"
 
 
 def _timestamp(folder: Path) -> datetime | None:
@@ -86,10 +83,13 @@ def record_notebooks(course: Course, result: GradingResult) -> Path:
 
 
 def record(course: Course, result: GradingResult) -> None:
-    """Gradebook, then notebooks (see the module docstring for why in this order)."""
+    """Gradebook, then notebooks and status (see the module docstring for why in this order).
+
+    Submissions that could not be graded are recorded too (zero, with their reason), so a
+    second run skips them unless forced.
+    """
     record_scores(course, result)
-    if result.autograded:
-        record_notebooks(course, result)
+    record_notebooks(course, result)
 
 
 def previous_result(course: Course, assignment: str, student: str) -> GradingResult:
