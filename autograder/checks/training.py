@@ -1,0 +1,307 @@
+"""Hidden checks of the ``training`` assignment: d2l's softmax regression trained from scratch.
+
+One property per piece of the training loop (``accuracy``, ``Accumulator``, ``evaluate_accuracy``,
+``sgd``, ``train_epoch``, ``train``), each run through a scenario of
+:mod:`autograder.scenarios.training` and compared with the reference; an end-to-end property that
+retrains the model on the real Fashion-MNIST from the student's own pieces and measures its test
+accuracy here, in the judge (the accuracy the notebook prints is never used); and one that
+``softmax``, ``cross_entropy`` and ``sgd`` are written from scratch.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+
+import torch
+from torch import Tensor
+
+from autograder import reference
+from studentkit.data import load_fashion_mnist
+
+from .base import Case, Observation, Property, describe
+from .compare import all_of, avoids_calls, matches
+
+FORBIDDEN = ("softmax", "log_softmax", "softmin", "cross_entropy", "cross_entropy_loss", "nll_loss",
+             "nll_loss_nd", "nll_loss2d")
+REQUIRED_ACCURACY = 0.80
+END_TO_END = {"num_epochs": 10, "batch_size": 256, "lr": 0.1, "seed": 0, "budget_s": 120.0}
+
+
+def _gen(seed: int) -> torch.Generator:
+    return torch.Generator().manual_seed(seed)
+
+
+def _noisy_labels(scores: Tensor, gen: torch.Generator) -> Tensor:
+    """int64 labels ``(n,)``: the arg-max of ``scores`` ``(n, q)`` plus noise, so about half agree."""
+    return (scores + 2 * torch.randn(scores.shape, generator=gen, dtype=scores.dtype)).argmax(dim=1)
+
+
+def _batches(X: Tensor, y: Tensor, sizes: list[int]) -> list[tuple[Tensor, Tensor]]:
+    """``X`` ``(n, ...)`` and ``y`` ``(n,)`` split into consecutive batches of ``sizes``."""
+    return list(zip(X.split(sizes), y.split(sizes)))
+
+
+def _linear_data(seed: int, n: int, shape: tuple[int, ...], q: int) -> tuple[Tensor, Tensor, Tensor, Tensor]:
+    """float32 ``W (d, q)``, ``b (q,)``, ``X (n, *shape)`` and int64 ``y (n,)``: a small linear net
+    and labels it gets about half right."""
+    gen = _gen(seed)
+    d = int(torch.tensor(shape).prod())
+    W = 0.5 * torch.randn(d, q, generator=gen)
+    b = 0.1 * torch.randn(q, generator=gen)
+    X = torch.randn(n, *shape, generator=gen)
+    return W, b, X, _noisy_labels(X.reshape(n, d) @ W + b, gen)
+
+
+def accuracy_cases() -> list[Case]:
+    """Probabilities, logits (float64), predicted labels ``(n,)`` and a batch of one."""
+    gen = _gen(10)
+    probabilities = reference.softmax(torch.randn(6, 4, generator=gen))
+    logits = 3 * torch.randn(7, 3, generator=gen, dtype=torch.float64)
+    predicted = torch.randint(0, 5, (9,), generator=gen)
+    one = torch.randn(1, 10, generator=gen)
+    pairs = [(probabilities, _noisy_labels(probabilities, gen)), (logits, _noisy_labels(logits, gen)),
+             (predicted, torch.where(torch.arange(9) % 3 == 0, (predicted + 1) % 5, predicted)),
+             (one, one.argmax(dim=1))]
+    return [Case(f"y_hat {describe(y_hat)}, y {describe(y)}", [y_hat, y], scenario="training.count_correct")
+            for y_hat, y in pairs]
+
+
+def accumulator_cases() -> list[Case]:
+    """Accumulators of 3, 2 and 1 slots; values are ints, floats and 0-dim tensors."""
+    rows = [[1.5, 2, 3], [0.25, 0, 1], [torch.tensor(2.0), 1, 0.5], [1000.0, -4, 7.0]]
+    return [
+        Case("Accumulator(3), four add calls, reset, add", [3, rows], scenario="training.accumulate"),
+        Case("Accumulator(2), two add calls, reset, add", [2, [[torch.tensor(5.0), 256], [3, 200]]],
+             scenario="training.accumulate"),
+        Case("Accumulator(1), three add calls, reset, add", [1, [[0.5], [0.25], [0.125]]],
+             scenario="training.accumulate"),
+    ]
+
+
+EVALUATE = "training.evaluate_linear"
+
+
+def evaluate_cases() -> list[Case]:
+    """A linear net over 20 examples in batches of 5, 5, 5, 4 and 1: as a function, and as an
+    ``nn.Module`` ending in dropout, once in train mode and once in eval mode."""
+    W, b, X, y = _linear_data(20, 20, (3, 4), 3)
+    batches = _batches(X, y, [5, 5, 5, 4, 1])
+    one = _batches(X[:1].double(), y[:1], [1])
+    label = "a linear net as {}, batches of 5, 5, 5, 4 and 1"
+    return [
+        Case(label.format("a plain function"), [W, b, batches], {"as_module": False}, scenario=EVALUATE),
+        Case(label.format("an nn.Module in train mode"), [W, b, batches], {"as_module": True, "training": True},
+             scenario=EVALUATE),
+        Case(label.format("an nn.Module in eval mode"), [W, b, batches], {"as_module": True, "training": False},
+             scenario=EVALUATE),
+        Case("a float64 linear net as a plain function, one batch of one example", [W.double(), b.double(), one],
+             {"as_module": False}, scenario=EVALUATE),
+    ]
+
+
+def _sgd_case(seed: int, shapes: list[tuple[int, ...]], lr: float, batch_size: int,
+              dtype: torch.dtype = torch.float32, name: str | None = None) -> Case:
+    gen = _gen(seed)
+    params = [torch.randn(shape, generator=gen, dtype=dtype) for shape in shapes]
+    grads = [torch.randn(shape, generator=gen, dtype=dtype) for shape in shapes]
+    label = f"params {', '.join(describe(p) for p in params)}, lr={lr}, batch_size={batch_size}"
+    args = [params, grads] if name is None else [name, params, grads]
+    return Case(label, args, {"lr": lr, "batch_size": batch_size},
+                scenario="training.sgd_step" if name is None else "training.one_of")
+
+
+def sgd_cases() -> list[Case]:
+    return [_sgd_case(30, [(4, 3), (3,)], 0.1, 8), _sgd_case(31, [(5, 2), (2,)], 0.5, 1, torch.float64),
+            _sgd_case(32, [(10,)], 0.03, 256)]
+
+
+def train_epoch_cases() -> list[Case]:
+    """One epoch of a linear net over 37 examples (batches of 8, last of 5), with the scenario's
+    own ``updater(batch_size)`` and with ``torch.optim.SGD``."""
+    W, b, X, y = _linear_data(40, 37, (2, 3), 3)
+    batches = _batches(X, y, [8, 8, 8, 8, 5])
+    start = 0.1 * W
+    return [Case(f"a linear net, batches of 8 (last of 5), {how}", [start, b, batches],
+                 {"lr": 0.5, "use_optimizer": optimizer}, scenario="training.train_epoch_run")
+            for how, optimizer in [("updater(batch_size)", False), ("torch.optim.SGD", True)]]
+
+
+def train_cases() -> list[Case]:
+    """Three epochs over 30 training examples (batches of 8, last of 6), tested on 13."""
+    W, b, X, y = _linear_data(50, 43, (6,), 4)
+    train_batches, test_batches = _batches(X[:30], y[:30], [8, 8, 8, 6]), _batches(X[30:], y[30:], [5, 5, 3])
+    return [Case(f"3 epochs of a linear net, {how}", [0.1 * W, b, train_batches, test_batches],
+                 {"lr": 0.3, "num_epochs": 3, "use_optimizer": optimizer}, scenario="training.train_run")
+            for how, optimizer in [("updater(batch_size)", False), ("torch.optim.SGD", True)]]
+
+
+def scratch_cases() -> list[Case]:
+    """softmax on logits, cross_entropy on probabilities, and one sgd step."""
+    gen = _gen(60)
+    probabilities = reference.softmax(torch.randn(5, 3, generator=gen))
+    logits = [torch.randn(4, 10, generator=gen), torch.randn(3, 5, generator=gen, dtype=torch.float64)]
+    labels = _noisy_labels(probabilities, gen)
+    return [Case(f"softmax of {describe(x)}", ["softmax", x], scenario="training.one_of") for x in logits] + [
+        Case(f"cross_entropy of {describe(probabilities)}", ["cross_entropy", probabilities, labels],
+             scenario="training.one_of"),
+        _sgd_case(61, [(6, 4), (4,)], 0.1, 16, name="sgd"),
+    ]
+
+
+def end_to_end_cases() -> list[Case]:
+    """Fixed-seed start: W ~ N(0, 0.01^2) of shape (784, 10), b = 0."""
+    W0 = 0.01 * torch.randn(784, 10, generator=_gen(0))
+    label = ("softmax regression retrained on the Fashion-MNIST training set from fixed starting weights, "
+             f"{END_TO_END['num_epochs']} epochs, batch size {END_TO_END['batch_size']}, lr {END_TO_END['lr']}")
+    return [Case(label, [W0, torch.zeros(10)], dict(END_TO_END), scenario="training.retrain_fashion_mnist")]
+
+
+def _output(seen: Observation) -> dict[str, Any] | None:
+    return seen.output if not seen.error and isinstance(seen.output, dict) else None
+
+
+def _mode_restored(case: Case, seen: Observation) -> str | None:
+    out = _output(seen)
+    if out is None or not case.kwargs["as_module"] or out.get("training_after") is case.kwargs["training"]:
+        return None
+    before, after = ("train", "eval") if case.kwargs["training"] else ("eval", "train")
+    return f"the nn.Module was in {before} mode before the call and is left in {after} mode; restore its mode"
+
+
+def _sgd_in_place(case: Case, seen: Observation) -> str | None:
+    out = _output(seen)
+    if out is None:
+        return None
+    if out.get("in_place") is False:
+        return "the list of parameters holds other tensors after the call: update each tensor in place"
+    params = case.args[-2]
+    if isinstance(out.get("params"), list) and all(
+            type(a) is Tensor and a.shape == p.shape and torch.equal(a, p) for a, p in zip(out["params"], params)):
+        return "the parameters did not change (rebinding `param = param - ...` only changes a local name)"
+    return None
+
+
+def _grads_zeroed(case: Case, seen: Observation) -> str | None:
+    out = _output(seen)
+    grads = out.get("grads") if out else None
+    if isinstance(grads, list) and any(type(g) is Tensor and bool(g.ne(0).any()) for g in grads):
+        return "the gradients are not zero after the step, so the next backward() would add to them"
+    return None
+
+
+def _callback_per_epoch(case: Case, seen: Observation) -> str | None:
+    out = _output(seen)
+    calls = out.get("calls") if out else None
+    expected = [[epoch] for epoch in range(1, case.kwargs["num_epochs"] + 1)]
+    if isinstance(calls, list) and [call[:1] for call in calls] != expected:
+        epochs = [call[0] if isinstance(call, list) and call else None for call in calls]
+        return (f"on_epoch_end was called with epochs {epochs} in {case.kwargs['num_epochs']} epochs; "
+                "call it once after every epoch, counting epochs from 1")
+    return None
+
+
+def _no_library_optimizer(case: Case, seen: Observation) -> str | None:
+    out = _output(seen)
+    created = out.get("optimizers_created") if out else None
+    if created:
+        return f"it creates torch.optim.{created[0]}, which this exercise asks you to write yourself"
+    return None
+
+
+@lru_cache(maxsize=1)
+def _test_set() -> tuple[Tensor, Tensor]:
+    """The real Fashion-MNIST test set: X float32 ``(10000, 784)`` in [0, 1], y int64 ``(10000,)``."""
+    data = load_fashion_mnist()
+    return data.test_images.reshape(len(data.test_images), -1).float() / 255, data.test_labels
+
+
+def accuracy_on_test_set(W: Tensor, b: Tensor) -> float:
+    """Fraction of the test set that ``softmax(X @ W + b)`` classifies right (reference softmax)."""
+    X, y = _test_set()
+    with torch.no_grad():
+        predictions = reference.softmax(X @ W.float() + b.float()).argmax(dim=1)
+    return float((predictions == y).double().mean())
+
+
+def _judge_end_to_end(case: Case, seen: Observation) -> str | None:
+    if seen.error:
+        return f"training raised {seen.error}"
+    out = _output(seen) or {}
+    W, b, epochs, stopped = out.get("W"), out.get("b"), out.get("epochs"), out.get("stopped")
+    well_formed = [type(W) is Tensor and W.shape == (784, 10), type(b) is Tensor and b.shape == (10,),
+                   type(epochs) is int, stopped in ("", "time", "diverged")]
+    if not all(well_formed):
+        return "the retraining returned no trained W of shape (784, 10) and b of shape (10,)"
+    wanted = case.kwargs["num_epochs"]
+    if stopped == "time" or (epochs < wanted and not stopped):
+        return (f"the training loop is too slow: after {out.get('seconds')} s only {epochs} of {wanted} epochs "
+                f"finished (the budget is {case.kwargs['budget_s']:.0f} s)")
+    accuracy = accuracy_on_test_set(W, b)
+    if stopped == "diverged":
+        return (f"training diverged: after epoch {epochs} W or b holds nan or inf, and the model classifies "
+                f"{accuracy:.1%} of the real test set right (at least {REQUIRED_ACCURACY:.0%} required)")
+    if accuracy < REQUIRED_ACCURACY:
+        return (f"after {wanted} epochs the retrained model classifies only {accuracy:.1%} of the real test set "
+                f"right, below the required {REQUIRED_ACCURACY:.0%}")
+    return None
+
+
+PIECES = {"softmax": reference.softmax, "cross_entropy": reference.cross_entropy, "sgd": reference.sgd}
+
+PROPERTIES = [
+    Property(
+        name="training/accuracy", function="accuracy", summary="counts correct predictions like the reference",
+        make_cases=accuracy_cases, judge_case=matches(reference.accuracy),
+        hint="return the number of correct predictions (not the fraction); take the arg-max over dim 1 "
+             "only when y_hat has one column per class",
+    ),
+    Property(
+        name="training/accumulator", function="Accumulator", summary="keeps n running sums through add and reset",
+        make_cases=accumulator_cases, judge_case=matches(reference.Accumulator),
+        hint="add(*values) adds one value to each sum; reset() sets every sum to 0.0",
+    ),
+    Property(
+        name="training/evaluate_accuracy", function="evaluate_accuracy",
+        summary="gives the fraction of correct predictions over all batches and restores the module's mode",
+        make_cases=evaluate_cases, judge_case=all_of(_mode_restored, matches(reference.evaluate_accuracy)),
+        hint="sum correct predictions and examples over all batches before dividing; evaluate an nn.Module "
+             "in eval mode and give it back its earlier mode afterwards",
+    ),
+    Property(
+        name="training/sgd", function="sgd",
+        summary="updates the parameters in place by lr * grad / batch_size and zeroes the gradients",
+        make_cases=sgd_cases, judge_case=all_of(_sgd_in_place, _grads_zeroed, matches(reference.sgd)),
+        hint="under torch.no_grad(): param -= lr * param.grad / batch_size, then param.grad.zero_()",
+    ),
+    Property(
+        name="training/train_epoch", function="train_epoch",
+        summary="trains one epoch like the reference (custom updater and torch.optim)",
+        make_cases=train_epoch_cases, judge_case=matches(reference.train_epoch),
+        hint="with an optimizer: zero_grad, mean().backward(), step; otherwise sum().backward() and "
+             "updater(batch size); return (loss per example, accuracy) over the whole epoch",
+    ),
+    Property(
+        name="training/train", function="train",
+        summary="returns the per-epoch history and calls on_epoch_end after each epoch",
+        make_cases=train_cases, judge_case=all_of(_callback_per_epoch, matches(reference.train)),
+        hint="per epoch: train_epoch, then evaluate_accuracy on test_iter, then on_epoch_end(epoch, metrics)",
+    ),
+    Property(
+        name="training/end_to_end", function="the training loop",
+        summary=f"retrained on the real Fashion-MNIST it reaches at least {REQUIRED_ACCURACY:.0%} test accuracy",
+        make_cases=end_to_end_cases, judge_case=_judge_end_to_end,
+        hint="check the sign and the division by batch_size in sgd, that train_epoch calls the updater after "
+             "backward() of the summed loss, and that cross_entropy returns one loss per example; to be fast, "
+             "work on whole batches (no Python loop over examples)",
+        uses=("softmax", "cross_entropy", "sgd", "train_epoch"),
+    ),
+    Property(
+        name="training/from_scratch", function="softmax, cross_entropy and sgd",
+        summary="are written from scratch and match the reference",
+        make_cases=scratch_cases,
+        judge_case=all_of(avoids_calls(FORBIDDEN), _no_library_optimizer, matches(PIECES)),
+        hint="use torch.exp, sum, log and indexing, and update tensors yourself instead of torch.optim",
+        forbidden_calls=FORBIDDEN, uses=("softmax", "cross_entropy", "sgd"),
+    ),
+]

@@ -1,0 +1,102 @@
+"""The training assignment graded by real nbgrader: the grader retrains the student's model itself.
+
+Three students, one autograde run: the solution; a broken training loop (sgd climbs the gradient)
+that prints a fake test accuracy of 0.99; and a correct but slow loop (train_epoch sleeps on every
+batch), which the end-to-end check stops at its time budget.
+"""
+
+from __future__ import annotations
+
+import re
+
+import nbformat
+import pytest
+
+from support.nbgrader_course import ScratchCourse
+
+ASSIGNMENT = NOTEBOOK = "training"
+END_TO_END = "test-end-to-end"
+
+# d2l's sgd with the sign flipped, followed by the claim a student might print.
+WRONG_SIGN = '''def sgd(params, lr, batch_size):
+    with torch.no_grad():
+        for param in params:
+            param += lr * param.grad / batch_size
+            param.grad.zero_()
+
+print("test accuracy: 0.99")
+'''
+
+# A correct train_epoch that sleeps 0.2 s on every batch: an epoch of Fashion-MNIST takes 47 s.
+SLOW = '''import time
+
+def train_epoch(net, train_iter, loss, updater):
+    if isinstance(net, torch.nn.Module):
+        net.train()
+    metric = Accumulator(3)
+    for X, y in train_iter:
+        time.sleep(0.2)
+        y_hat = net(X)
+        l = loss(y_hat, y)
+        if isinstance(updater, torch.optim.Optimizer):
+            updater.zero_grad()
+            l.mean().backward()
+            updater.step()
+        else:
+            l.sum().backward()
+            updater(X.shape[0])
+        metric.add(float(l.detach().sum()), accuracy(y_hat.detach(), y), y.numel())
+    return metric[0] / metric[2], metric[1] / metric[2]
+'''
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory: pytest.TempPathFactory) -> ScratchCourse:
+    """One nbgrader course, one autograde run for every student below."""
+    course = ScratchCourse(tmp_path_factory.mktemp("course"), [ASSIGNMENT])
+    solution = course.root / "solutions" / ASSIGNMENT / f"{NOTEBOOK}.ipynb"
+    course.submit_file("solution", ASSIGNMENT, solution)
+    answers = _model_answers(course)
+    course.submit("wrong_sign", ASSIGNMENT, NOTEBOOK, {**answers, "sgd-solution": WRONG_SIGN})
+    course.submit("slow", ASSIGNMENT, NOTEBOOK, {**answers, "train-epoch-solution": SLOW})
+    course.autograde(ASSIGNMENT)
+    return course
+
+
+def _model_answers(course: ScratchCourse) -> dict[str, str]:
+    """grade_id -> the solution notebook's answer, solution markers removed, for every answer cell."""
+    nb = nbformat.read(course.root / "solutions" / ASSIGNMENT / f"{NOTEBOOK}.ipynb", as_version=4)
+    return {cell.metadata["nbgrader"]["grade_id"]: re.sub(r"(?m)^ *### (BEGIN|END) SOLUTION\n?", "", cell.source)
+            for cell in nb.cells if cell.metadata.get("nbgrader", {}).get("solution")}
+
+
+def _lost(course: ScratchCourse, student: str) -> set[str]:
+    scores, max_scores = course.scores(ASSIGNMENT, student), course.max_scores(ASSIGNMENT)
+    return {cell for cell in max_scores if scores[cell] < max_scores[cell]}
+
+
+@pytest.mark.slow
+def test_solution_gets_full_marks(graded: ScratchCourse) -> None:
+    assert graded.scores(ASSIGNMENT, "solution") == graded.max_scores(ASSIGNMENT)
+    assert "passed" in graded.outputs(ASSIGNMENT, "solution", NOTEBOOK, END_TO_END)
+
+
+@pytest.mark.slow
+def test_printed_accuracy_is_ignored_and_the_real_one_reported(graded: ScratchCourse) -> None:
+    assert "test accuracy: 0.99" in graded.outputs(ASSIGNMENT, "wrong_sign", NOTEBOOK, "sgd-solution")
+    assert END_TO_END in _lost(graded, "wrong_sign")
+    assert "test-accumulator" not in _lost(graded, "wrong_sign"), "other pieces keep their points"
+    message = graded.outputs(ASSIGNMENT, "wrong_sign", NOTEBOOK, END_TO_END)
+    reached = re.search(r"classifies (?:only )?([\d.]+)% of the real test set", message)
+    assert reached, message
+    assert float(reached.group(1)) < 80
+    assert "Hint:" in message and "def " not in message
+
+
+@pytest.mark.slow
+def test_slow_loop_is_stopped_and_called_slow(graded: ScratchCourse) -> None:
+    assert _lost(graded, "slow") == {END_TO_END}
+    message = graded.outputs(ASSIGNMENT, "slow", NOTEBOOK, END_TO_END)
+    stopped = re.search(r"too slow: after ([\d.]+) s only (\d+) of 10 epochs finished", message)
+    assert stopped, message
+    assert int(stopped.group(2)) < 10
