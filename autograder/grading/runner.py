@@ -47,7 +47,7 @@ def run_dask(tasks: Iterable[GradingTask], scheduler: str, on_result: OnResult) 
     from distributed import Client, as_completed
 
     tasks = list(tasks)
-    with Client(scheduler, set_as_default=False) as client:
+    with Client(scheduler, timeout=60) as client:
         futures = {client.submit(grade_submission, task, pure=False, key=f"grade-{task.key}-{id(task)}"): task
                    for task in tasks}
         try:

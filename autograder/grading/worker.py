@@ -31,9 +31,14 @@ from .ledger import reconcile
 from .task import CellScore, GradingResult, GradingTask
 
 
+# Unprivileged user ids for sandboxes (no account needed); each submission draws one at random.
+SANDBOX_UIDS = range(61000, 91000)
+
+
 def sandbox_uid(task: GradingTask) -> int:
     """An unprivileged user id of the submission's own, so process limits do not add up across jobs."""
-    return 61000 + zlib.crc32(f"{task.key}:{os.getpid()}:{time.monotonic_ns()}".encode()) % 30000
+    draw = zlib.crc32(f"{task.key}:{os.getpid()}:{time.monotonic_ns()}".encode())
+    return SANDBOX_UIDS[draw % len(SANDBOX_UIDS)]
 
 
 def _prepare_course(task: GradingTask, course: Path) -> None:
