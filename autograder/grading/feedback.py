@@ -23,9 +23,18 @@ HIDDEN_BLOCK = re.compile(r"[ \t]*### BEGIN HIDDEN TESTS.*?### END HIDDEN TESTS[
 
 
 def strip_hidden_tests(notebook: nbformat.NotebookNode) -> nbformat.NotebookNode:
-    """The notebook with every hidden-test block removed from its cells' sources."""
+    """The notebook with every hidden-test block removed from its cells' sources.
+
+    A failing hidden test's traceback quotes the lines around the failure, hidden code
+    included; it is cut down to its last line (the error and the judge's message).
+    """
     for cell in notebook.cells:
-        cell.source = HIDDEN_BLOCK.sub("", cell.source).rstrip()
+        stripped = HIDDEN_BLOCK.sub("", cell.source).rstrip()
+        if stripped != cell.source.rstrip():
+            for output in cell.get("outputs", []):
+                if output.get("output_type") == "error":
+                    output["traceback"] = [f"{output.get('ename', 'Error')}: {output.get('evalue', '')}"]
+        cell.source = stripped
     return notebook
 
 
