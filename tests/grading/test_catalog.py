@@ -40,3 +40,22 @@ def test_table_lists_functions_and_points(tmp_path) -> None:
     nbformat.write(nb, folder / "demo.ipynb")
     table = markdown_table(tmp_path / "solutions")
     assert "| `demo` | `exercises/demo/demo.ipynb` | `f` | 1 | 3 | 4 |" in table
+
+
+def test_every_graded_cell_is_judged() -> None:
+    """A student's kernel can make an assert pass; every graded cell's points also need a verdict
+    from the judge, recorded outside the sandbox (see autograder.grading.ledger)."""
+    import nbformat
+
+    from autograder.checks import get_property
+    from autograder.grading.ledger import properties_in
+
+    for name in assignments():
+        notebook = nbformat.read(REPO_ROOT / "solutions" / name / f"{name}.ipynb", as_version=4)
+        for cell in notebook.cells:
+            meta = cell.metadata.get("nbgrader", {})
+            if meta.get("grade"):
+                judged = properties_in(cell.source)
+                assert judged, f"{name}: graded cell {meta['grade_id']} asks the judge nothing"
+                for prop in judged:
+                    assert get_property(prop).name == prop
