@@ -9,6 +9,7 @@ test calls, writing into a temporary folder and comparing.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -19,8 +20,12 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
 def assignments(solutions_dir: Path = REPO_ROOT / "solutions") -> list[str]:
-    """Names of the assignments: the folders of ``solutions/`` that hold notebooks."""
-    return sorted(p.name for p in solutions_dir.iterdir() if p.is_dir() and any(p.glob("*.ipynb")))
+    """Names of the assignments: the folders of ``solutions/`` that hold notebooks, in course order
+    (the order of their chapters ``book/<name>.md`` in ``_toc.yml``; others last, by name)."""
+    names = [p.name for p in solutions_dir.iterdir() if p.is_dir() and any(p.glob("*.ipynb"))]
+    toc = (REPO_ROOT / "_toc.yml").read_text() if (REPO_ROOT / "_toc.yml").is_file() else ""
+    chapters = re.findall(r"file:\s*book/(\w+)", toc)
+    return sorted(names, key=lambda name: (chapters.index(name) if name in chapters else len(chapters), name))
 
 
 def nbgrader_env() -> dict[str, str]:
