@@ -35,8 +35,9 @@ def evaluate(prop: Property, implementation: Any) -> Verdict:
     return prop.judge(cases, observations)
 
 
-def evaluate_code(assignment: str, code: str) -> dict[str, Verdict]:
-    """Run a solution cell's ``code`` (with ``torch`` imported) and judge every property of ``assignment``.
+def evaluate_code(assignment: str, code: str, only: str | None = None) -> dict[str, Verdict]:
+    """Run a solution cell's ``code`` (with ``torch`` imported) and judge the properties of ``assignment``
+    (every one, or only the one named ``only``).
 
     A property whose functions the code does not define fails with a message saying so.
     """
@@ -44,6 +45,8 @@ def evaluate_code(assignment: str, code: str) -> dict[str, Verdict]:
     exec(compile(code, f"<{assignment} submission>", "exec"), namespace)  # noqa: S102 - test corpus code
     verdicts = {}
     for prop in properties_of(assignment):
+        if only is not None and prop.name != only:
+            continue
         try:
             implementation = prop.implementation(namespace)
         except KeyError as missing:

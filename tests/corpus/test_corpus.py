@@ -24,7 +24,7 @@ CORRECT = [(m.ASSIGNMENT, variant) for m in MODULES for variant in m.CORRECT]
 
 @pytest.mark.parametrize(("assignment", "mutant"), MUTANTS, ids=[f"{a}:{m.name}" for a, m in MUTANTS])
 def test_mutant_loses_points_where_expected(assignment: str, mutant: Mutant) -> None:
-    verdicts = evaluate_code(assignment, mutant.code)
+    verdicts = evaluate_code(assignment, mutant.code, only=mutant.caught_by)
     assert mutant.caught_by in verdicts, f"no property {mutant.caught_by!r} in {assignment}"
     verdict = verdicts[mutant.caught_by]
     assert not verdict.passed, f"{mutant.name} was not caught by {mutant.caught_by}"
@@ -42,3 +42,12 @@ def test_every_property_catches_some_mutant() -> None:
     for module in MODULES:
         for prop in properties_of(module.ASSIGNMENT):
             assert prop.name in caught, f"no mutant shows that {prop.name} catches anything"
+
+
+def test_corpus_is_large_enough() -> None:
+    """The grader is proven by at least 30 mutants and 15 correct variants across the assignments,
+    and every assignment has a corpus."""
+    from autograder.release import assignments
+
+    assert len(MUTANTS) >= 30 and len(CORRECT) >= 15, (len(MUTANTS), len(CORRECT))
+    assert {module.ASSIGNMENT for module in MODULES} == set(assignments())
