@@ -12,13 +12,19 @@ from importlib import import_module
 from .base import Case, Observation, Property, Verdict
 
 def properties_of(assignment: str) -> list[Property]:
-    """All graded properties of ``assignment`` (module ``autograder.checks.<assignment>``), in notebook order."""
-    if not assignment.isidentifier() or assignment in {"base", "compare", "local"}:
+    """All graded properties of ``assignment`` (module ``autograder.checks.<assignment>``), in notebook order.
+
+    A module of this package is an assignment only if it defines ``PROPERTIES``; the others
+    (``base``, ``compare``, ``local``, case builders such as ``training_cases``) are not.
+    """
+    if not assignment.isidentifier():
         raise KeyError(f"unknown assignment {assignment!r}")
     try:
         module = import_module(f"{__name__}.{assignment}")
     except ModuleNotFoundError as error:
         raise KeyError(f"unknown assignment {assignment!r}: no module {error.name}") from None
+    if not hasattr(module, "PROPERTIES"):
+        raise KeyError(f"unknown assignment {assignment!r}")
     return list(module.PROPERTIES)
 
 

@@ -3,9 +3,10 @@
 One property per piece of the training loop (``accuracy``, ``Accumulator``, ``evaluate_accuracy``,
 ``sgd``, ``train_epoch``, ``train``), each run through a scenario of
 :mod:`autograder.scenarios.training` and compared with the reference; an end-to-end property that
-retrains the model on the real Fashion-MNIST from the student's own pieces and measures its test
-accuracy here, in the judge (the accuracy the notebook prints is never used); and one that
-``softmax``, ``cross_entropy`` and ``sgd`` are written from scratch.
+retrains the model on the real Fashion-MNIST from the student's own pieces
+(:mod:`autograder.scenarios.retraining`) and measures its test accuracy here, in the judge (the
+accuracy the notebook prints is never used); and one that ``softmax``, ``cross_entropy`` and
+``sgd`` are written from scratch. The cases are built in :mod:`autograder.checks.training_cases`.
 """
 
 from __future__ import annotations
@@ -19,142 +20,14 @@ from torch import Tensor
 from autograder import reference
 from studentkit.data import load_fashion_mnist
 
-from .base import Case, Observation, Property, describe
+from .base import Case, Observation, Property
 from .compare import all_of, avoids_calls, matches
+from .training_cases import (accumulator_cases, accuracy_cases, end_to_end_cases, evaluate_cases, scratch_cases,
+                             sgd_cases, train_cases, train_epoch_cases)
 
 FORBIDDEN = ("softmax", "log_softmax", "softmin", "cross_entropy", "cross_entropy_loss", "nll_loss",
              "nll_loss_nd", "nll_loss2d")
 REQUIRED_ACCURACY = 0.80
-END_TO_END = {"num_epochs": 10, "batch_size": 256, "lr": 0.1, "seed": 0, "budget_s": 120.0}
-
-
-def _gen(seed: int) -> torch.Generator:
-    return torch.Generator().manual_seed(seed)
-
-
-def _noisy_labels(scores: Tensor, gen: torch.Generator) -> Tensor:
-    """int64 labels ``(n,)``: the arg-max of ``scores`` ``(n, q)`` plus noise, so about half agree."""
-    return (scores + 2 * torch.randn(scores.shape, generator=gen, dtype=scores.dtype)).argmax(dim=1)
-
-
-def _batches(X: Tensor, y: Tensor, sizes: list[int]) -> list[tuple[Tensor, Tensor]]:
-    """``X`` ``(n, ...)`` and ``y`` ``(n,)`` split into consecutive batches of ``sizes``."""
-    return list(zip(X.split(sizes), y.split(sizes)))
-
-
-def _linear_data(seed: int, n: int, shape: tuple[int, ...], q: int) -> tuple[Tensor, Tensor, Tensor, Tensor]:
-    """float32 ``W (d, q)``, ``b (q,)``, ``X (n, *shape)`` and int64 ``y (n,)``: a small linear net
-    and labels it gets about half right."""
-    gen = _gen(seed)
-    d = int(torch.tensor(shape).prod())
-    W = 0.5 * torch.randn(d, q, generator=gen)
-    b = 0.1 * torch.randn(q, generator=gen)
-    X = torch.randn(n, *shape, generator=gen)
-    return W, b, X, _noisy_labels(X.reshape(n, d) @ W + b, gen)
-
-
-def accuracy_cases() -> list[Case]:
-    """Probabilities, logits (float64), predicted labels ``(n,)`` and a batch of one."""
-    gen = _gen(10)
-    probabilities = reference.softmax(torch.randn(6, 4, generator=gen))
-    logits = 3 * torch.randn(7, 3, generator=gen, dtype=torch.float64)
-    predicted = torch.randint(0, 5, (9,), generator=gen)
-    one = torch.randn(1, 10, generator=gen)
-    pairs = [(probabilities, _noisy_labels(probabilities, gen)), (logits, _noisy_labels(logits, gen)),
-             (predicted, torch.where(torch.arange(9) % 3 == 0, (predicted + 1) % 5, predicted)),
-             (one, one.argmax(dim=1))]
-    return [Case(f"y_hat {describe(y_hat)}, y {describe(y)}", [y_hat, y], scenario="training.count_correct")
-            for y_hat, y in pairs]
-
-
-def accumulator_cases() -> list[Case]:
-    """Accumulators of 3, 2 and 1 slots; values are ints, floats and 0-dim tensors."""
-    rows = [[1.5, 2, 3], [0.25, 0, 1], [torch.tensor(2.0), 1, 0.5], [1000.0, -4, 7.0]]
-    return [
-        Case("Accumulator(3), four add calls, reset, add", [3, rows], scenario="training.accumulate"),
-        Case("Accumulator(2), two add calls, reset, add", [2, [[torch.tensor(5.0), 256], [3, 200]]],
-             scenario="training.accumulate"),
-        Case("Accumulator(1), three add calls, reset, add", [1, [[0.5], [0.25], [0.125]]],
-             scenario="training.accumulate"),
-    ]
-
-
-EVALUATE = "training.evaluate_linear"
-
-
-def evaluate_cases() -> list[Case]:
-    """A linear net over 20 examples in batches of 5, 5, 5, 4 and 1: as a function, and as an
-    ``nn.Module`` ending in dropout, once in train mode and once in eval mode."""
-    W, b, X, y = _linear_data(20, 20, (3, 4), 3)
-    batches = _batches(X, y, [5, 5, 5, 4, 1])
-    one = _batches(X[:1].double(), y[:1], [1])
-    label = "a linear net as {}, batches of 5, 5, 5, 4 and 1"
-    return [
-        Case(label.format("a plain function"), [W, b, batches], {"as_module": False}, scenario=EVALUATE),
-        Case(label.format("an nn.Module in train mode"), [W, b, batches], {"as_module": True, "training": True},
-             scenario=EVALUATE),
-        Case(label.format("an nn.Module in eval mode"), [W, b, batches], {"as_module": True, "training": False},
-             scenario=EVALUATE),
-        Case("a float64 linear net as a plain function, one batch of one example", [W.double(), b.double(), one],
-             {"as_module": False}, scenario=EVALUATE),
-    ]
-
-
-def _sgd_case(seed: int, shapes: list[tuple[int, ...]], lr: float, batch_size: int,
-              dtype: torch.dtype = torch.float32, name: str | None = None) -> Case:
-    gen = _gen(seed)
-    params = [torch.randn(shape, generator=gen, dtype=dtype) for shape in shapes]
-    grads = [torch.randn(shape, generator=gen, dtype=dtype) for shape in shapes]
-    label = f"params {', '.join(describe(p) for p in params)}, lr={lr}, batch_size={batch_size}"
-    args = [params, grads] if name is None else [name, params, grads]
-    return Case(label, args, {"lr": lr, "batch_size": batch_size},
-                scenario="training.sgd_step" if name is None else "training.one_of")
-
-
-def sgd_cases() -> list[Case]:
-    return [_sgd_case(30, [(4, 3), (3,)], 0.1, 8), _sgd_case(31, [(5, 2), (2,)], 0.5, 1, torch.float64),
-            _sgd_case(32, [(10,)], 0.03, 256)]
-
-
-def train_epoch_cases() -> list[Case]:
-    """One epoch of a linear net over 37 examples (batches of 8, last of 5), with the scenario's
-    own ``updater(batch_size)`` and with ``torch.optim.SGD``."""
-    W, b, X, y = _linear_data(40, 37, (2, 3), 3)
-    batches = _batches(X, y, [8, 8, 8, 8, 5])
-    start = 0.1 * W
-    return [Case(f"a linear net, batches of 8 (last of 5), {how}", [start, b, batches],
-                 {"lr": 0.5, "use_optimizer": optimizer}, scenario="training.train_epoch_run")
-            for how, optimizer in [("updater(batch_size)", False), ("torch.optim.SGD", True)]]
-
-
-def train_cases() -> list[Case]:
-    """Three epochs over 30 training examples (batches of 8, last of 6), tested on 13."""
-    W, b, X, y = _linear_data(50, 43, (6,), 4)
-    train_batches, test_batches = _batches(X[:30], y[:30], [8, 8, 8, 6]), _batches(X[30:], y[30:], [5, 5, 3])
-    return [Case(f"3 epochs of a linear net, {how}", [0.1 * W, b, train_batches, test_batches],
-                 {"lr": 0.3, "num_epochs": 3, "use_optimizer": optimizer}, scenario="training.train_run")
-            for how, optimizer in [("updater(batch_size)", False), ("torch.optim.SGD", True)]]
-
-
-def scratch_cases() -> list[Case]:
-    """softmax on logits, cross_entropy on probabilities, and one sgd step."""
-    gen = _gen(60)
-    probabilities = reference.softmax(torch.randn(5, 3, generator=gen))
-    logits = [torch.randn(4, 10, generator=gen), torch.randn(3, 5, generator=gen, dtype=torch.float64)]
-    labels = _noisy_labels(probabilities, gen)
-    return [Case(f"softmax of {describe(x)}", ["softmax", x], scenario="training.one_of") for x in logits] + [
-        Case(f"cross_entropy of {describe(probabilities)}", ["cross_entropy", probabilities, labels],
-             scenario="training.one_of"),
-        _sgd_case(61, [(6, 4), (4,)], 0.1, 16, name="sgd"),
-    ]
-
-
-def end_to_end_cases() -> list[Case]:
-    """Fixed-seed start: W ~ N(0, 0.01^2) of shape (784, 10), b = 0."""
-    W0 = 0.01 * torch.randn(784, 10, generator=_gen(0))
-    label = ("softmax regression retrained on the Fashion-MNIST training set from fixed starting weights, "
-             f"{END_TO_END['num_epochs']} epochs, batch size {END_TO_END['batch_size']}, lr {END_TO_END['lr']}")
-    return [Case(label, [W0, torch.zeros(10)], dict(END_TO_END), scenario="training.retrain_fashion_mnist")]
 
 
 def _output(seen: Observation) -> dict[str, Any] | None:

@@ -1,0 +1,42 @@
+"""What an import reports: the files it copied, the files it rejected, and the error that stops it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+
+class ImportFailed(RuntimeError):
+    """The source as a whole cannot be imported (missing, not a zip, too many entries, bad arguments)."""
+
+
+@dataclass(frozen=True)
+class ImportedFile:
+    """One notebook copied (or, in a dry run, to be copied) into the course folder.
+
+    ``timestamp`` is the UTC time written to ``timestamp.txt`` (None for folder sources);
+    ``late`` is True when Canvas marked the file ``LATE``.
+    """
+
+    student: str
+    source_name: str
+    destination: Path
+    timestamp: datetime | None = None
+    late: bool = False
+
+
+@dataclass(frozen=True)
+class Rejected:
+    """A file of the source that was not imported, with a one-line reason."""
+
+    source_name: str
+    reason: str
+
+
+@dataclass
+class ImportReport:
+    """What ``import_submissions`` did: both lists sorted (by destination, by source name)."""
+
+    imported: list[ImportedFile] = field(default_factory=list)
+    rejected: list[Rejected] = field(default_factory=list)

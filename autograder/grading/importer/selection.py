@@ -1,0 +1,105 @@
+"""Choosing what to import: each entry checked against the rules, ambiguous ids and older duplicates dropped.
+
+Every entry ends up a :class:`Candidate` (a student's notebook), a :class:`Rejected` with a
+one-line reason, or nothing (files skipped silently, such as ``.DS_Store``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from .names import expected_notebook, is_safe_id, parse_name
+from .results import Rejected
+from .sources import UNSAFE_ZIP_PATH, Entry
+
+
+@dataclass(frozen=True)
+class Rules:
+    """The arguments of one import that decide which entries are accepted."""
+
+    assignment: str
+    notebooks: tuple[str, ...]
+    student_id: Literal["name", "userid"]
+    max_file_bytes: int
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """An entry whose name passed every rule: who it belongs to and which notebook it is."""
+
+    entry: Entry
+    student: str
+    notebook: str
+    user_id: str | None = None
+    canvas_id: int | None = None
+    late: bool = False
+
+
+def classify(entry: Entry, rules: Rules) -> Candidate | Rejected | None:
+    """Who and which notebook an entry is, a rejection, or None for entries skipped silently."""
+    if entry.problem == UNSAFE_ZIP_PATH:
+        return Rejected(entry.name, UNSAFE_ZIP_PATH)
+    parts = [part for part in entry.name.split("/") if part not in ("", ".")]
+    if not parts or any(part.startswith(".") or part == "__MACOSX" for part in parts):
+        return None
+    if entry.problem:
+        return Rejected(entry.name, entry.problem)
+    if not parts[-1].lower().endswith(".ipynb"):
+        return Rejected(entry.name, f"not a notebook: {parts[-1]}")
+    named = parse_name(parts, rules.assignment, rules.student_id)
+    if named is None:
+        return Rejected(entry.name, f"unrecognised file name: {entry.name}")
+    notebook = expected_notebook(named.file, rules.notebooks)
+    if notebook is None:
+        return Rejected(entry.name, f"notebook name {named.file!r} is not one of {', '.join(rules.notebooks)}")
+    if not is_safe_id(named.student):
+        return Rejected(entry.name, f"student id {named.student!r} (from {named.origin!r}) "
+                        "is not a safe folder name")
+    if entry.size > rules.max_file_bytes:
+        return Rejected(entry.name, f"file too large: {entry.size} bytes (limit {rules.max_file_bytes} bytes)")
+    return Candidate(entry, named.student, notebook, named.user_id, named.canvas_id, named.late)
+
+
+def drop_ambiguous(candidates: list[Candidate], rejected: list[Rejected]) -> list[Candidate]:
+    """Reject every file of a student id that two different LMS user ids produced (two John Smiths)."""
+    owners: dict[str, set[str]] = {}
+    for candidate in candidates:
+        if candidate.user_id is not None:
+            owners.setdefault(candidate.student, set()).add(candidate.user_id)
+    kept = []
+    for candidate in candidates:
+        ids = sorted(owners.get(candidate.student, ()))
+        if len(ids) > 1:
+            rejected.append(Rejected(candidate.entry.name, f"student id {candidate.student!r} is shared by "
+                                     f"user ids {', '.join(ids)}: import with student_id=\"userid\""))
+        else:
+            kept.append(candidate)
+    return kept
+
+
+def keep_newest(candidates: list[Candidate], rejected: list[Rejected]) -> list[Candidate]:
+    """One candidate per (student, notebook): the newest; the others are rejected as duplicates."""
+    groups: dict[tuple[str, str], list[Candidate]] = {}
+    for candidate in candidates:
+        groups.setdefault((candidate.student, candidate.notebook), []).append(candidate)
+    chosen = []
+    for group in groups.values():
+        best = group[0]
+        for other in group[1:]:
+            best = other if newer(other, best) else best
+        for other in group:
+            if other is not best:
+                basis = ("Canvas submission id" if best.canvas_id is not None and other.canvas_id is not None
+                         else "zip entry date" if best.entry.when is not None else "file modification time")
+                rejected.append(Rejected(other.entry.name, f"duplicate submission for {best.student}: "
+                                         f"kept the newest (by {basis}), {best.entry.name}"))
+        chosen.append(best)
+    return chosen
+
+
+def newer(one: Candidate, other: Candidate) -> bool:
+    """Whether ``one`` is newer: by Canvas submission id when both differ in one, else by entry order."""
+    if one.canvas_id is not None and other.canvas_id is not None and one.canvas_id != other.canvas_id:
+        return one.canvas_id > other.canvas_id
+    return one.entry.order > other.entry.order
