@@ -54,7 +54,8 @@ def _kernel_settings(task: GradingTask, scratch: Path, course: Path, runtime: Pa
     """Write the sandbox kernelspec; return nbgrader's extra options to use it."""
     home = runtime / "home"
     home.mkdir(parents=True)
-    env = {"HOME": str(home), "MPLCONFIGDIR": str(home / ".matplotlib"), "IPYTHONDIR": str(home / ".ipython"),
+    env = {"HOME": str(home), "USER": "student", "LOGNAME": "student", "TMPDIR": "/tmp",
+           "MPLCONFIGDIR": str(home / ".matplotlib"), "IPYTHONDIR": str(home / ".ipython"),
            SOCKET_VARIABLE: str(runtime / "judge.sock"), "FASHION_MNIST_CACHE": str(cache_dir()),
            "PYTHONDONTWRITEBYTECODE": "1"}
     work = course / "autograded" / task.student / task.assignment

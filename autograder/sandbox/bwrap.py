@@ -34,11 +34,14 @@ class Mounts:
     """Paths as the sandbox sees them.
 
     Attributes:
-        hidden: replaced by empty folders (files: by an empty file).
+        scratch: replaced by empty folders anyone in the sandbox may write to, of limited size
+            (``/tmp``: libraries expect to write there).
+        hidden: replaced by empty read-only folders (files: by an empty file).
         readable: bound back read-only on top of hidden ones.
         writable: bound read-write (the submission's working copy, the kernel's runtime folder).
     """
 
+    scratch: list[Path] = field(default_factory=list)
     hidden: list[Path] = field(default_factory=list)
     readable: list[Path] = field(default_factory=list)
     writable: list[Path] = field(default_factory=list)
@@ -83,13 +86,16 @@ def _folders_to_create(hidden: list[Path], bound: list[Path]) -> list[Path]:
     return sorted(folders, key=lambda folder: len(folder.parts))
 
 
-def _mount_arguments(mounts: Mounts) -> list[str]:
+def _mount_arguments(mounts: Mounts, scratch_bytes: int) -> list[str]:
     args: list[str] = []
+    scratch = [p for p in _existing(mounts.scratch) if p.is_dir()]
+    for path in scratch:
+        args += ["--perms", "1777", "--size", str(scratch_bytes), "--tmpfs", str(path)]
     hidden = _existing(mounts.hidden)
     for path in hidden:
         args += ["--tmpfs", str(path)] if path.is_dir() else ["--ro-bind", "/dev/null", str(path)]
     bound = _existing(mounts.readable) + _existing(mounts.writable)
-    for folder in _folders_to_create([p for p in hidden if p.is_dir()], bound):
+    for folder in _folders_to_create(scratch + [p for p in hidden if p.is_dir()], bound):
         args += ["--perms", "0755", "--dir", str(folder)]
     for path in _existing(mounts.readable):
         args += ["--ro-bind", str(path), str(path)]
@@ -118,4 +124,4 @@ def sandbox_command(policy: SandboxPolicy, mounts: Mounts, command: list[str], u
     limits = [sys.executable, "-I", str(LIMITS_SCRIPT), *policy.limit_arguments()]
     if as_root and uid is not None:
         limits.append(f"--uid={uid}")
-    return [*base, *_mount_arguments(mounts), "--", *limits, "--", *command]
+    return [*base, *_mount_arguments(mounts, policy.scratch_bytes), "--", *limits, "--", *command]

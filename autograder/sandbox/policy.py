@@ -26,6 +26,7 @@ class SandboxPolicy:
         max_file_bytes: largest file it may write (RLIMIT_FSIZE).
         cpu_seconds: CPU time per process (RLIMIT_CPU).
         max_open_files: file descriptors per process (RLIMIT_NOFILE).
+        scratch_bytes: size of the sandbox's own empty ``/tmp`` (memory-backed).
         network: allow network access (never for grading; for diagnosis only).
     """
 
@@ -34,6 +35,7 @@ class SandboxPolicy:
     max_file_bytes: int = 256 * 1024**2
     cpu_seconds: int = 1800
     max_open_files: int = 1024
+    scratch_bytes: int = 512 * 1024**2
     network: bool = False
 
     def limit_arguments(self) -> list[str]:

@@ -18,13 +18,16 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 KERNEL_SIDE = ("autograder/__init__.py", "autograder/probe.py", "autograder/wire.py", "autograder/scenarios")
 
 # Folders that may hold private things: other students' work, gradebooks, solutions, keys.
-PRIVATE_ROOTS = ("/tmp", "/var/tmp", "/root", "/home", "/srv", "/mnt", "/media", "/opt", "/work")
+# The temporary ones are replaced by empty writable folders, the others by empty read-only ones.
+TEMPORARY_ROOTS = ("/tmp", "/var/tmp")
+PRIVATE_ROOTS = ("/root", "/home", "/srv", "/mnt", "/media", "/opt", "/work")
 
 
 def kernel_mounts(writable: list[Path], course_dir: Path) -> Mounts:
     """Mounts for a kernel that may write only to ``writable``.
 
-    Hidden: the private roots, this repository and the course folder. Bound back read-only: the
+    Emptied: the temporary folders (writable), the private roots, this repository and the course
+    folder (read-only). Bound back read-only: the
     Python installation and virtual environment, ``studentkit``, the kernel-side modules of
     ``autograder`` and the Fashion-MNIST cache.
     """
@@ -34,4 +37,5 @@ def kernel_mounts(writable: list[Path], course_dir: Path) -> Mounts:
     readable.append(cache_dir())
     if os.environ.get("FASHION_MNIST_DIR"):
         readable.append(Path(os.environ["FASHION_MNIST_DIR"]))
-    return Mounts(hidden=hidden, readable=readable, writable=list(writable))
+    return Mounts(scratch=[Path(p) for p in TEMPORARY_ROOTS], hidden=hidden, readable=readable,
+                  writable=list(writable))
