@@ -192,6 +192,9 @@ def test_sidebar_click_opens_a_chapter(
     page, watch = watched_page
     root, last = toc_pages[0], toc_pages[-1]
     page.goto(root.html)
+    # Let the root page finish (MathJax fetches its fonts late): leaving it earlier aborts those
+    # requests, which the watch would rightly report as failed.
+    page.wait_for_load_state("networkidle")
     link = page.locator(f"nav.bd-docs-nav a.reference[href$='{Path(last.html).name}']")
     with page.expect_navigation() as navigation:
         link.first.click()
