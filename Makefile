@@ -12,11 +12,12 @@ export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 # Anything whose change means the environment must be (re)installed.
 ENV_INPUTS := pyproject.toml studentkit/pyproject.toml constraints.txt
 
-.PHONY: book test setup system-deps env data exercises lock clean-book help
+.PHONY: book test bench setup system-deps env data exercises lock clean-book help
 
 help:
 	@echo "make book   build the site into _build/html (sets everything up first)"
 	@echo "make test   run the whole test suite (sets everything up first)"
+	@echo "make bench  run the benchmarks and write BENCHMARKS.md"
 
 book: setup
 	$(VENV)/bin/jupyter-book build . --path-output . $(BOOK_FLAGS)
@@ -42,6 +43,11 @@ $(STAMPS)/env: $(ENV_INPUTS)
 # Locate, verify and cache Fashion-MNIST (fast when the cache is already there).
 data: env
 	$(PY) -m studentkit.data
+
+# Benchmarks (training, best linear model, grading, book build, memory): tables printed and
+# written to BENCHMARKS.md. Pass options with BENCH_FLAGS, e.g. BENCH_FLAGS="--only training".
+bench: setup
+	$(PY) -m benchmarks $(BENCH_FLAGS)
 
 # Regenerate the student notebooks in exercises/ from solutions/ with nbgrader.
 exercises: env

@@ -1,0 +1,115 @@
+"""Time a Jupyter kernel's start and code run in it, plain or in the grader's sandbox.
+
+:func:`time_kernel` starts a kernel with ``jupyter_client`` (until it answers ``kernel_info``),
+then runs each snippet and times it from the client's side, as nbgrader sees it.
+:func:`sandbox_kernelspec` writes the grader's sandboxed kernelspec (the same one the batch
+grader writes for a submission) so that its start can be timed too.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+from jupyter_client import KernelManager
+from jupyter_client.kernelspec import KernelSpecManager
+
+from autograder.sandbox.kernelspec import KERNEL_NAME, write_kernelspec
+from autograder.sandbox.policy import SandboxPolicy
+from autograder.sandbox.visibility import kernel_mounts
+from studentkit.data.cache import cache_dir
+
+from .timing import timed
+
+IMPORT_TORCH = "import torch"
+
+# The end-to-end check's work in a student's kernel: d2l's softmax regression on the course
+# loader's batches (256), lr 0.1, {epochs} epochs, with the kernel's own thread settings.
+RETRAIN = """
+from studentkit.data import load_data_fashion_mnist
+train_iter, test_iter = load_data_fashion_mnist(256)
+W = torch.normal(0, 0.01, size=(784, 10), requires_grad=True)
+b = torch.zeros(10, requires_grad=True)
+def net(X):
+    O = X.reshape(-1, 784) @ W + b
+    E = torch.exp(O - O.max(dim=1, keepdim=True).values)
+    return E / E.sum(dim=1, keepdim=True)
+for epoch in range({epochs}):
+    for X, y in train_iter:
+        loss = -torch.log(net(X)[range(len(y)), y]).sum()
+        loss.backward()
+        with torch.no_grad():
+            for p in (W, b):
+                p -= 0.1 * p.grad / len(y)
+                p.grad.zero_()
+    correct = sum(float((net(X).argmax(dim=1) == y).sum()) for X, y in test_iter)
+"""
+
+
+def retrain_code(epochs: int) -> str:
+    """The retraining snippet for ``epochs`` epochs."""
+    return RETRAIN.replace("{epochs}", str(epochs))
+
+
+class KernelError(RuntimeError):
+    """A snippet failed in the kernel (the message holds the error name and value)."""
+
+
+def time_kernel(snippets: list[str], *, kernel_name: str = "python3", kernel_dirs: list[Path] | None = None,
+                runtime: Path | None = None, timeout: float = 600.0) -> list[float]:
+    """Seconds to start the kernel, then seconds of each snippet; the kernel is shut down after.
+
+    Args:
+        snippets: code run one after the other (each must succeed).
+        kernel_name, kernel_dirs: which kernelspec (``kernel_dirs``: folders holding kernelspecs).
+        runtime: if given, the kernel works in this folder (its current directory, where a sandboxed
+            kernel may write) and talks over Unix sockets there (a sandbox has no network).
+    """
+    options: dict[str, object] = {"kernel_name": kernel_name}
+    if kernel_dirs:
+        options["kernel_spec_manager"] = KernelSpecManager(kernel_dirs=[str(d) for d in kernel_dirs])
+    if runtime is not None:
+        options.update(transport="ipc", ip=str(runtime / "kernel"), connection_file=str(runtime / "kernel.json"))
+    manager = KernelManager(**options)
+
+    def start() -> object:
+        where = {"cwd": str(runtime)} if runtime is not None else {}
+        manager.start_kernel(stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, **where)
+        client = manager.client()
+        client.start_channels()
+        client.wait_for_ready(timeout=timeout)
+        return client
+
+    try:
+        start_s, client = timed(start)
+        times = [start_s]
+        for code in snippets:
+            seconds, reply = timed(lambda code=code: client.execute_interactive(code, timeout=timeout,
+                                                                                 output_hook=lambda msg: None))
+            if reply["content"]["status"] != "ok":
+                raise KernelError(f"{reply['content'].get('ename')}: {reply['content'].get('evalue')}")
+            times.append(seconds)
+        client.stop_channels()
+        return times
+    finally:
+        manager.shutdown_kernel(now=True)
+
+
+def sandbox_kernelspec(folder: Path) -> tuple[list[Path], Path]:
+    """Write the grader's sandboxed kernelspec under ``folder``; returns (kernel dirs, runtime folder).
+
+    The kernel may write only to the runtime folder; everything private is hidden, as in grading.
+    """
+    runtime, home = folder / "runtime", folder / "runtime" / "home"
+    home.mkdir(parents=True)
+    env = {"HOME": str(home), "MPLCONFIGDIR": str(home / ".matplotlib"), "IPYTHONDIR": str(home / ".ipython"),
+           "FASHION_MNIST_CACHE": str(cache_dir()), "PYTHONDONTWRITEBYTECODE": "1"}
+    mounts = kernel_mounts(writable=[runtime], course_dir=folder / "course")
+    mounts.hidden.append(folder)
+    uid = 61000 if os.geteuid() == 0 else None
+    write_kernelspec(folder / "jupyter", SandboxPolicy(), mounts, uid, env)
+    return [folder / "jupyter" / "kernels"], runtime
+
+
+SANDBOX_KERNEL = KERNEL_NAME
