@@ -1,10 +1,13 @@
-"""Benchmark 2: the book's best linear model (``book/bookcode/linear_fit.py``).
+"""Benchmark 2: the book's best linear model, chosen and trained as ``book/going_further.md`` does.
 
-Standardised pixels (:class:`Standardizer` fitted on the training split), ``fit_linear`` with
-the chapter's hyperparameters, test accuracy from ``predict_logits``. The chapter's choice is
-read from ``linear_fit.BEST_CONFIG`` when the module defines it; until then this benchmark uses
-:data:`FALLBACK_CONFIG` and says so. Target: test accuracy at least 0.845 in under 30 s of
-training.
+The chapter holds out a validation split (10000 training images, seed 0), standardises the
+pixels with the training split's statistics, searches a grid of learning rates and weight
+decays (``bookcode.linear_search.grid_search``) on top of its recipe (Adam, cosine schedule),
+then retrains the best configuration on all 60000 training images, standardisation refitted,
+and measures the test accuracy once. The recipe and grid are read from
+``bookcode.linear_search.RECIPE`` and ``GRID`` when that module defines them; until then this
+module keeps a copy of the chapter's values (:data:`CHAPTER_RECIPE`, :data:`CHAPTER_GRID`) and
+says so. Target: test accuracy at least 0.845 in under 30 s of training (the final model).
 """
 
 from __future__ import annotations
@@ -24,80 +27,105 @@ from .report import Section, Table, Target, seconds
 from .timing import median, spread, timed
 
 TARGET_ACCURACY, TARGET_SECONDS = 0.845, 30.0
+VALIDATION_SIZE, SEED = 10000, 0
 
-# Used only while linear_fit defines no BEST_CONFIG: SGD with momentum, cosine decay, weight decay.
-FALLBACK_CONFIG = {"epochs": 30, "lr": 0.01, "batch_size": 128, "optimizer": "sgd", "momentum": 0.9,
-                   "schedule": "cosine", "weight_decay": 1e-3}
+# Copied from book/going_further.md (used only while bookcode.linear_search exports no RECIPE/GRID).
+CHAPTER_RECIPE = {"epochs": 10, "batch_size": 256, "optimizer": "adam", "schedule": "cosine"}
+CHAPTER_GRID = {"lr": [1e-3, 3e-3, 1e-2], "weight_decay": [0.03, 0.1, 0.3]}
 
 
-def linear_fit_module() -> ModuleType:
-    """``bookcode.linear_fit``, imported from ``book/`` (where the chapters import it from)."""
+def bookcode(name: str) -> ModuleType:
+    """``bookcode.<name>``, imported from ``book/`` (where the chapters import it from)."""
     book = str(REPO_ROOT / "book")
     if book not in sys.path:
         sys.path.insert(0, book)
-    return importlib.import_module("bookcode.linear_fit")
+    return importlib.import_module(f"bookcode.{name}")
 
 
-def chosen_config(module: ModuleType) -> tuple[Any, str]:
-    """The hyperparameters to benchmark and where they come from."""
-    best = getattr(module, "BEST_CONFIG", None)
-    if best is not None:
-        return best, "linear_fit.BEST_CONFIG"
-    return module.FitConfig(**FALLBACK_CONFIG), "this benchmark's FALLBACK_CONFIG (linear_fit defines no BEST_CONFIG)"
+def recipe_and_grid(fit: ModuleType, search: ModuleType) -> tuple[Any, dict[str, list], str]:
+    """The chapter's base configuration, its grid, and where they were read from."""
+    if hasattr(search, "RECIPE") and hasattr(search, "GRID"):
+        return search.RECIPE, search.GRID, "bookcode.linear_search.RECIPE and GRID"
+    return (fit.FitConfig(**CHAPTER_RECIPE), CHAPTER_GRID,
+            "this benchmark's copy of the chapter's recipe and grid (bookcode exports none)")
 
 
-def _flat(images: torch.Tensor, limit: int) -> torch.Tensor:
-    """uint8 ``(N, 28, 28)`` -> float32 ``(N, 784)`` in [0, 1] (the first ``limit`` if positive)."""
-    images = images[:limit] if limit else images
+def validation_size(examples: int) -> int:
+    """Images held out for validation: the chapter's 10000, or a sixth of a smaller subset."""
+    return min(VALIDATION_SIZE, examples // 6)
+
+
+def _flat(images: torch.Tensor) -> torch.Tensor:
+    """uint8 ``(N, 28, 28)`` -> float32 ``(N, 784)`` in [0, 1]."""
     return images.reshape(len(images), -1).to(torch.float32) / 255
 
 
-def one_run(module: ModuleType, fit_config: Any, config: BenchConfig) -> dict[str, float]:
-    """Prepare the data, train, evaluate; seconds of each step and the test accuracy."""
-    n = config.train_subset
-    prepare_s, (X_train, X_test) = timed(lambda: _prepare(module, n))
-    data = load_fashion_mnist()
-    y_train, y_test = (data.train_labels[:n], data.test_labels[:n]) if n else (data.train_labels, data.test_labels)
-    train_s, model = timed(lambda: module.fit_linear(X_train, y_train, fit_config, seed=0))
-    eval_s, logits = timed(lambda: module.predict_logits(model, X_test))
-    accuracy = float((logits.argmax(dim=1) == y_test).to(torch.float32).mean())
-    return {"prepare_s": prepare_s, "train_s": train_s, "eval_s": eval_s, "accuracy": accuracy}
+def one_run(config: BenchConfig, recipe: Any, grid: dict[str, list]) -> dict[str, Any]:
+    """Search on the validation split, retrain the best on everything, test once."""
+    fit, search = bookcode("linear_fit"), bookcode("linear_search")
+    data, n = load_fashion_mnist(), config.train_subset or None
+    X_all, y_all = _flat(data.train_images[:n]), data.train_labels[:n]
+    X_test, y_test = _flat(data.test_images[:n]), data.test_labels[:n]
+    order = torch.randperm(len(y_all), generator=torch.Generator().manual_seed(SEED))
+    held_out, kept = order[:validation_size(len(y_all))], order[validation_size(len(y_all)):]
+    standardize = fit.Standardizer(X_all[kept])
+    train, val = (standardize(X_all[kept]), y_all[kept]), (standardize(X_all[held_out]), y_all[held_out])
+    search_s, trials = timed(lambda: search.grid_search(train, val, recipe, grid, seed=SEED))
+    best = search.best_trial(trials)
+
+    def final() -> tuple[Any, Any]:
+        standardize_all = fit.Standardizer(X_all)
+        return fit.fit_linear(standardize_all(X_all), y_all, best.config, seed=SEED), standardize_all
+
+    train_s, (model, standardize_all) = timed(final)
+    predicted = fit.predict_logits(model, standardize_all(X_test)).argmax(dim=1)
+    return {"search_s": search_s, "train_s": train_s, "val_accuracy": best.val_accuracy, "config": best.config,
+            "trials": len(trials), "accuracy": float((predicted == y_test).to(torch.float32).mean())}
 
 
-def _prepare(module: ModuleType, n: int) -> tuple[torch.Tensor, torch.Tensor]:
-    """Standardised float32 ``(N, 784)`` training and test inputs (statistics of the training split)."""
-    data = load_fashion_mnist()
-    X_train, X_test = _flat(data.train_images, n), _flat(data.test_images, n)
-    standardize = module.Standardizer(X_train)
-    return standardize(X_train), standardize(X_test)
+def _edge_notes(runs: list[dict[str, Any]], grid: dict[str, list]) -> list[str]:
+    """A note for each hyperparameter whose chosen value is the grid's smallest or largest."""
+    notes = []
+    for name, values in grid.items():
+        chosen = {getattr(run["config"], name) for run in runs}
+        edges = chosen & {min(values), max(values)}
+        if edges and len(values) > 1:
+            notes.append(f"The chosen {name} ({', '.join(f'{v:g}' for v in sorted(edges))}) is at the edge of the "
+                         f"grid {values}: a wider grid might choose differently.")
+    return notes
 
 
 def run(config: BenchConfig) -> Section:
-    """Train the best linear model ``config.linear_repeats`` times; medians."""
-    section = Section("linear", "Best linear model (book/bookcode/linear_fit.py)")
-    module = linear_fit_module()
-    fit_config, origin = chosen_config(module)
+    """The chapter's procedure ``config.linear_repeats`` times; medians."""
+    section = Section("linear", "Best linear model (book/going_further.md with book/bookcode)")
+    recipe, grid, origin = recipe_and_grid(bookcode("linear_fit"), bookcode("linear_search"))
     if config.linear_epochs:
-        fit_config = replace(fit_config, epochs=config.linear_epochs)
-    runs = [one_run(module, fit_config, config) for _ in range(max(1, config.linear_repeats))]
-    section.setup = (f"Configuration `{config.name}`, {len(runs)} run(s), medians; hyperparameters from "
-                     f"{origin}: `{fit_config}`." + (f" Subset: {config.train_subset}." if config.train_subset else ""))
+        recipe = replace(recipe, epochs=config.linear_epochs)
+    runs = [one_run(config, recipe, grid) for _ in range(max(1, config.linear_repeats))]
+    chosen = sorted({str(run["config"]) for run in runs})
+    section.setup = (f"Configuration `{config.name}`, {len(runs)} run(s), medians. Recipe and grid from {origin}: "
+                     f"`{recipe}` over `{grid}` ({runs[0]['trials']} trials on the training split, scored on "
+                     f"{validation_size(config.train_subset or 60000)} validation images). Chosen: "
+                     + "; ".join(f"`{c}`" for c in chosen) + "."
+                     + (f" Subset: {config.train_subset}." if config.train_subset else ""))
     table = Table("Standardised pixels, nn.Linear(784, 10), CPU", ["step", "median", "range"])
-    for key, label in [("prepare_s", "data: load, flatten, standardise"), ("train_s", "training (fit_linear)"),
-                       ("eval_s", "test predictions")]:
-        values = [r[key] for r in runs]
+    for key, label in [("search_s", "grid search (every trial trained and scored)"),
+                       ("train_s", "final training on all training images (standardisation included)")]:
+        values = [run[key] for run in runs]
         table.add(label, seconds(median(values)), spread(values))
-    accuracy, train_s = median([r["accuracy"] for r in runs]), median([r["train_s"] for r in runs])
-    table.add("test accuracy", f"{accuracy:.4f}", spread([r["accuracy"] for r in runs]))
+    for key, label in [("val_accuracy", "validation accuracy of the chosen trial"), ("accuracy", "test accuracy")]:
+        values = [run[key] for run in runs]
+        table.add(label, f"{median(values):.4f}", spread(values, ".4f"))
     section.tables.append(table)
+    section.notes += _edge_notes(runs, grid)
+    accuracy, train_s = median([run["accuracy"] for run in runs]), median([run["train_s"] for run in runs])
     causes = []
     if accuracy < TARGET_ACCURACY:
-        causes.append(f"test accuracy {accuracy:.4f} is {TARGET_ACCURACY - accuracy:.4f} short with {origin}")
+        causes.append(f"test accuracy {accuracy:.4f} is {TARGET_ACCURACY - accuracy:.4f} short")
     if train_s >= TARGET_SECONDS:
-        causes.append(f"training took {train_s:.1f} s")
-    reached = accuracy >= TARGET_ACCURACY and train_s < TARGET_SECONDS
+        causes.append(f"the final training took {train_s:.1f} s")
     section.targets.append(Target(f"test accuracy at least {TARGET_ACCURACY} in under {TARGET_SECONDS:g} s of "
-                                  "training", reached, f"{accuracy:.4f} in {train_s:.1f} s", "; ".join(causes),
-                                  config.judged))
+                                  "training", accuracy >= TARGET_ACCURACY and train_s < TARGET_SECONDS,
+                                  f"{accuracy:.4f} in {train_s:.1f} s", "; ".join(causes), config.judged))
     section.data = {"runs": runs, "origin": origin}
     return section.finish()

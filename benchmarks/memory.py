@@ -15,7 +15,7 @@ from pathlib import Path
 
 from autograder.release import nbgrader_env
 
-from .config import BenchConfig
+from .config import REPO_ROOT, BenchConfig
 from .process_tree import TreeUsage, measure_command
 from .report import Section, Table, mebibytes, seconds
 from .scratch_course import ScratchCourse
@@ -36,7 +36,7 @@ def training_runs(config: BenchConfig) -> dict[str, TreeUsage]:
     workers = max(config.seed_workers)
     runs = {f"training, course pipeline, {config.epochs} epoch(s)": _train_command(config, "course", 0, config.epochs),
             f"training, seed pipeline (num_workers={workers}), 1 epoch": _train_command(config, "seed", workers, 1)}
-    return {label: measure_command(command, cwd=str(Path(__file__).resolve().parent.parent))
+    return {label: measure_command(command, cwd=str(REPO_ROOT))
             for label, command in runs.items()}
 
 

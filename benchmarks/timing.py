@@ -23,11 +23,11 @@ def median(values: Sequence[float]) -> float:
     return statistics.median(values)
 
 
-def spread(values: Sequence[float]) -> str:
-    """``"min-max"`` of several runs, or ``"-"`` for one run (for a table column)."""
+def spread(values: Sequence[float], form: str = ".3g") -> str:
+    """``"min-max"`` of several runs (each formatted with ``form``), or ``"-"`` for one run."""
     if len(values) < 2:
         return "-"
-    return f"{min(values):.3g}-{max(values):.3g}"
+    return f"{min(values):{form}}-{max(values):{form}}"
 
 
 class CommandFailed(RuntimeError):

@@ -8,6 +8,7 @@ and a BENCHMARKS.md that keeps the sections it did not rerun.
 
 from __future__ import annotations
 
+import math
 import sys
 import types
 from collections.abc import Iterator
@@ -68,7 +69,10 @@ def test_training_benchmark_runs_both_pipelines() -> None:
 def test_linear_benchmark_learns() -> None:
     section = linear.run(tiny())
     (run,) = section.data["runs"]
-    assert 3 * CHANCE < run["accuracy"] <= 1
+    recipe, grid, _ = linear.recipe_and_grid(linear.bookcode("linear_fit"), linear.bookcode("linear_search"))
+    assert run["trials"] == math.prod(len(values) for values in grid.values())
+    assert run["config"].optimizer == recipe.optimizer and run["config"].epochs == tiny().linear_epochs
+    assert 3 * CHANCE < run["accuracy"] <= 1 and 3 * CHANCE < run["val_accuracy"] <= 1
     assert run["train_s"] > 0 and "test accuracy" in section.markdown()
 
 
