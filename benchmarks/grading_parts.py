@@ -88,7 +88,7 @@ def _split(total: float, cells: dict[str, float]) -> dict[str, float]:
 def _one_submission(scratch: Path) -> dict[str, dict[str, float]]:
     """One right submission graded whole: batch grader (--jobs 1), then plain nbgrader autograde."""
     course = ScratchCourse.create(scratch / "course-one")
-    course.submit("one", model_answers(course))
+    course.submit("one", model_answers(course.solution_path))
     twin, bare = course.copy(scratch / "course-one-plain"), course.copy(scratch / "course-one-bare")
     batch = grade_batch(course, 1)["wall_s"]
     plain, _ = run_command(twin.command("autograde", twin.assignment, "--student", "one"), cwd=str(twin.root),

@@ -43,7 +43,7 @@ def training_runs(config: BenchConfig) -> dict[str, TreeUsage]:
 def grading_runs(folder: Path) -> dict[str, TreeUsage]:
     """One right submission graded by the batch grader (``--jobs 1``) and by plain nbgrader."""
     course = ScratchCourse.create(folder / "course")
-    course.submit("one", model_answers(course))
+    course.submit("one", model_answers(course.solution_path))
     twin = course.copy(folder / "course-plain")
     batch = [sys.executable, "-m", "autograder", "grade", course.assignment, "--course-dir", str(course.root),
              "--jobs", "1"]

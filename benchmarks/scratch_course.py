@@ -60,9 +60,10 @@ class ScratchCourse:
         """The released notebook (``exercises/<assignment>/<assignment>.ipynb``)."""
         return self.root / "exercises" / self.assignment / f"{self.assignment}.ipynb"
 
-    def solution(self) -> nbformat.NotebookNode:
-        """The instructor's notebook (``solutions/``)."""
-        return nbformat.read(self.root / "solutions" / self.assignment / f"{self.assignment}.ipynb", as_version=4)
+    @property
+    def solution_path(self) -> Path:
+        """The instructor's notebook (``solutions/<assignment>/<assignment>.ipynb``)."""
+        return self.root / "solutions" / self.assignment / f"{self.assignment}.ipynb"
 
     def submit(self, student: str, answers: dict[str, str]) -> None:
         """Submit the released notebook with the answer cells named in ``answers`` (grade_id -> code)."""

@@ -9,6 +9,9 @@ end-to-end retraining takes tens of seconds longer but stays inside the 120 s bu
 from __future__ import annotations
 
 import re
+from pathlib import Path
+
+import nbformat
 
 from .scratch_course import ScratchCourse
 
@@ -98,14 +101,17 @@ WRONG_ACCURACY_FRACTION = {"accuracy-solution": '''def accuracy(y_hat, y):
 
 SLEEP_PER_BATCH_S = 0.02
 
-SLOW = {"train-epoch-solution": f'''import time
+
+def slow_train_epoch(sleep_s: float) -> str:
+    """A correct ``train_epoch`` answer that sleeps ``sleep_s`` seconds on every batch."""
+    return f'''import time
 
 def train_epoch(net, train_iter, loss, updater):
     if isinstance(net, torch.nn.Module):
         net.train()
     metric = Accumulator(3)
     for X, y in train_iter:
-        time.sleep({SLEEP_PER_BATCH_S})
+        time.sleep({sleep_s})
         y_hat = net(X)
         l = loss(y_hat, y)
         if isinstance(updater, torch.optim.Optimizer):
@@ -117,7 +123,10 @@ def train_epoch(net, train_iter, loss, updater):
             updater(X.shape[0])
         metric.add(float(l.detach().sum()), accuracy(y_hat.detach(), y), y.numel())
     return metric[0] / metric[2], metric[1] / metric[2]
-'''}
+'''
+
+
+SLOW = {"train-epoch-solution": slow_train_epoch(SLEEP_PER_BATCH_S)}
 
 VARIANTS: dict[str, dict[str, str]] = {
     "right-a": {}, "right-b": STYLE_B, "right-c": STYLE_C, "wrong-sign": WRONG_SIGN,
@@ -140,10 +149,10 @@ def describe_mix() -> str:
         f"; the slow one sleeps {SLEEP_PER_BATCH_S} s per batch in train_epoch"
 
 
-def model_answers(course: ScratchCourse) -> dict[str, str]:
-    """grade_id -> the solution notebook's answer without the solution markers, for every answer cell."""
+def model_answers(solution: Path) -> dict[str, str]:
+    """grade_id -> the answer in the solution notebook ``solution``, markers removed, for every answer cell."""
     answers = {}
-    for cell in course.solution().cells:
+    for cell in nbformat.read(solution, as_version=4).cells:
         if cell.metadata.get("nbgrader", {}).get("solution"):
             answers[cell.metadata["nbgrader"]["grade_id"]] = re.sub(r"(?m)^ *### (BEGIN|END) SOLUTION\n?", "",
                                                                     cell.source)
@@ -152,7 +161,7 @@ def model_answers(course: ScratchCourse) -> dict[str, str]:
 
 def submit_class(course: ScratchCourse, count: int) -> dict[str, str]:
     """Submit ``count`` generated students to ``course``; returns student id -> kind."""
-    answers = model_answers(course)
+    answers = model_answers(course.solution_path)
     students = {}
     for index in range(count):
         kind = MIX[index % len(MIX)]

@@ -1,4 +1,4 @@
-"""The grade command's other paths: a Dask cluster on loopback, an interrupted run, no sandbox."""
+"""The grade command's other paths: an interrupted run, no sandbox, usage errors (Dask: test_hostile_class)."""
 
 from __future__ import annotations
 
@@ -12,12 +12,13 @@ from pathlib import Path
 
 import pytest
 
-from autograder.grading.worker import SANDBOX_UIDS
 from autograder.release import nbgrader_env
-from support.hostile_class import ASSIGNMENT, CORRECT, HONEST, NAIVE
 from support.nbgrader_course import ScratchCourse
+from support.processes import sandboxed_processes
 
+ASSIGNMENT = "softmax"
 SOLUTION_CELL = "softmax-solution"
+CORRECT = "def softmax(logits, dim=-1):\n    return torch.exp(logits - torch.logsumexp(logits, dim, keepdim=True))\n"
 LIMITS = ["--cell-timeout", "60", "--timeout", "300", "--no-feedback"]
 
 
@@ -38,44 +39,6 @@ def grades(course: Path) -> dict[str, tuple[str, str]]:
         return {row["student"]: (row["score"], row["status"]) for row in csv.DictReader(handle)}
 
 
-@pytest.fixture()
-def dask_cluster(tmp_path: Path):
-    """A Dask scheduler and two workers, as separate processes on 127.0.0.1."""
-    scheduler_file = tmp_path / "scheduler.json"
-    bin_dir = Path(sys.executable).parent
-    processes = [subprocess.Popen([str(bin_dir / "dask"), "scheduler", "--host", "127.0.0.1", "--port", "0",
-                                   "--no-dashboard", "--scheduler-file", str(scheduler_file)],
-                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)]
-    deadline = time.monotonic() + 60
-    while not scheduler_file.exists() and time.monotonic() < deadline:
-        time.sleep(0.2)
-    address = __import__("json").loads(scheduler_file.read_text())["address"]
-    for _ in range(2):
-        processes.append(subprocess.Popen([str(bin_dir / "dask"), "worker", address, "--nthreads", "1",
-                                           "--host", "127.0.0.1", "--no-dashboard"],
-                                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
-    from distributed import Client
-
-    with Client(address, timeout=60) as client:
-        client.wait_for_workers(2, timeout=120)
-    yield address
-    for process in processes:
-        process.terminate()
-    for process in processes:
-        process.wait(timeout=30)
-
-
-@pytest.mark.slow
-def test_dask_cluster_gives_the_local_grades(tmp_path: Path, dask_cluster: str) -> None:
-    answers = {**HONEST, "wrong-naive": NAIVE}
-    remote, local = small_class(tmp_path / "remote", answers), small_class(tmp_path / "local", answers)
-    on_dask = subprocess.run(grade_command(remote, "--dask-scheduler", dask_cluster), capture_output=True, text=True)
-    assert on_dask.returncode == 0, on_dask.stderr[-3000:]
-    assert subprocess.run(grade_command(local, "--jobs", "2"), capture_output=True).returncode == 0
-    assert grades(remote) == grades(local)
-    assert grades(remote)["wrong-naive"] == ("6", "graded")
-
-
 @pytest.mark.slow
 def test_sigterm_leaves_a_consistent_gradebook_and_the_next_run_resumes(tmp_path: Path) -> None:
     course = small_class(tmp_path, {f"student-{i}": CORRECT for i in range(4)})
@@ -89,7 +52,7 @@ def test_sigterm_leaves_a_consistent_gradebook_and_the_next_run_resumes(tmp_path
     assert process.returncode == 1, stderr[-2000:]
     assert "interrupted" in stderr and "run the same command again" in stderr
     time.sleep(2)
-    assert not _sandboxed_processes(), "an interrupted run left sandboxed kernels behind"
+    assert not sandboxed_processes(), "an interrupted run left sandboxed kernels behind"
     export = subprocess.run([sys.executable, "-m", "nbgrader", "export"], cwd=course, env=nbgrader_env(),
                             capture_output=True, text=True)
     assert export.returncode == 0, export.stderr[-2000:]
@@ -99,19 +62,6 @@ def test_sigterm_leaves_a_consistent_gradebook_and_the_next_run_resumes(tmp_path
     assert resumed.returncode == 0, resumed.stderr[-2000:]
     assert f"{recorded} submission(s) already graded: skipped" in resumed.stdout
     assert grades(course) == {f"student-{i}": ("8", "graded") for i in range(4)}
-
-
-def _sandboxed_processes() -> list[str]:
-    """Processes running as one of the sandbox's user ids (see autograder.grading.worker.sandbox_uid)."""
-    found = []
-    for status in Path("/proc").glob("[0-9]*/status"):
-        try:
-            fields = dict(line.split(":", 1) for line in status.read_text().splitlines() if ":" in line)
-        except OSError:
-            continue
-        if int(fields.get("Uid", "0").split()[0]) in SANDBOX_UIDS:
-            found.append(fields.get("Name", "?").strip())
-    return found
 
 
 @pytest.mark.slow

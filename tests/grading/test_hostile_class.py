@@ -1,26 +1,37 @@
-"""One command grades a class of honest, wrong, hostile and broken submissions, sandboxed, 2 at a time.
+"""One command grades a class of 26 ``training`` submissions (honest, wrong, hostile, broken), sandboxed.
 
-Every attack must be contained: the batch goes on, the attacker earns nothing it did not write,
-nothing outside its own folder changes, and the honest students' grades are those of a clean run.
+The class is graded twice: with ``--jobs 2`` on this machine, and on a Dask cluster (a scheduler
+and two workers started on loopback) from an identical copy. Every attack must be contained: the
+batch goes on, the attacker earns nothing it did not write, nothing outside its own folder
+changes, no sandboxed process outlives the run, the honest students' grades are those of a clean
+run, and both paths give the same CSVs (but for the fork bomb, whose outcome is a race).
 """
 
 from __future__ import annotations
 
 import csv
 import hashlib
+import shutil
 import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
 
 from autograder.release import nbgrader_env
-from support.hostile_class import ASSIGNMENT, HONEST, build_class
+from support.dask_cluster import loopback_cluster
+from support.hostile_class import (ASSIGNMENT, END_TO_END, HONEST, KERNEL_KILLERS, NO_SOFTMAX,
+                                   STOPPED_BEFORE_SOFTMAX, WITH_WRONG_SOFTMAX, build_class)
 from support.nbgrader_course import ScratchCourse
+from support.processes import sandboxed_processes
 
 OUTSIDE = Path("/tmp/written-by-a-student")
-LIMITS = ["--cell-timeout", "20", "--timeout", "150"]
+LIMITS = ["--cell-timeout", "30", "--timeout", "240"]
+REPORTS = ("grades.csv", "questions.csv")
+RACY = {"fork-bomb"}
+"""Its copies of the kernel race for the kernel's sockets: its own outcome differs from run to run."""
 
 
 def grade(course: Path, *options: str) -> subprocess.CompletedProcess[str]:
@@ -33,25 +44,37 @@ def rows(course: Path, name: str = "grades.csv") -> dict[str, dict[str, str]]:
         return {row["student"]: row for row in csv.DictReader(handle)}
 
 
+def csv_without(path: Path, students: set[str]) -> list[str]:
+    """The lines of a report, those of ``students`` left out."""
+    return [line for line in path.read_text().splitlines() if line.split(",", 1)[0] not in students]
+
+
 def digest(folder: Path) -> dict[str, str]:
     return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
             for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
 class HostileRun:
-    """The class, its grading run, and what was observed around it."""
+    """The class, its two grading runs (local --jobs 2, Dask), and what was observed around them."""
 
     def __init__(self, root: Path) -> None:
         OUTSIDE.unlink(missing_ok=True)
-        self.course = ScratchCourse(root, [ASSIGNMENT]).root
+        (root / "local").mkdir()
+        course = ScratchCourse(root / "local", [ASSIGNMENT])
+        self.course = course.root
         listener = socket.socket()
         listener.bind(("127.0.0.1", 0))
         listener.listen(8)
         listener.settimeout(0.2)
-        self.described = build_class(self.course, self.course / "exercises" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb",
-                                     listener.getsockname()[1])
+        self.described = build_class(course, listener.getsockname()[1])
+        self.dask_course = root / "dask"
+        shutil.copytree(self.course, self.dask_course)
         self.submitted_before = digest(self.course / "submitted")
         self.run = grade(self.course, "--jobs", "2")
+        with loopback_cluster(root) as address:
+            self.dask_run = grade(self.dask_course, "--dask-scheduler", address, "--no-feedback")
+        time.sleep(2)
+        self.left_behind = sandboxed_processes()
         try:
             listener.accept()
             self.network_reached = True
@@ -59,6 +82,7 @@ class HostileRun:
             self.network_reached = False
         listener.close()
         self.grades = rows(self.course)
+        self.questions = rows(self.course, "questions.csv")
 
 
 @pytest.fixture(scope="module")
@@ -70,58 +94,81 @@ def score(run: HostileRun, student: str) -> float:
     return float(run.grades[student]["score"])
 
 
+def question(run: HostileRun, student: str, grade_id: str) -> float:
+    return float(run.questions[student][f"{ASSIGNMENT}:{grade_id}"] or 0)
+
+
 @pytest.mark.slow
 def test_every_submission_is_reported_and_the_exit_status_says_some_failed(hostile: HostileRun) -> None:
     assert hostile.run.returncode == 1, hostile.run.stderr[-3000:]
     assert set(hostile.grades) == set(hostile.described)
     assert len(hostile.grades) >= 20
+    assert {row["max_score"] for row in hostile.grades.values()} == {"18"}
     for student, row in hostile.grades.items():
-        assert row["max_score"] == "8", (student, row)
         if row["status"] != "graded":
             assert row["reason"] and f"not graded: {student}: " in hostile.run.stderr
+
+
+@pytest.mark.slow
+def test_a_dask_cluster_gives_the_same_csvs(hostile: HostileRun) -> None:
+    assert hostile.dask_run.returncode == 1, hostile.dask_run.stderr[-3000:]
+    for name in REPORTS:
+        on_dask = csv_without(hostile.dask_course / "reports" / ASSIGNMENT / name, RACY)
+        assert on_dask == csv_without(hostile.course / "reports" / ASSIGNMENT / name, RACY), name
+        assert len(on_dask) == len(hostile.described) + 1 - len(RACY)
 
 
 @pytest.mark.slow
 def test_honest_students_get_what_a_clean_run_gives(hostile: HostileRun, tmp_path: Path) -> None:
     clean = ScratchCourse(tmp_path, [ASSIGNMENT]).root
     for student in HONEST:
-        source = hostile.course / "submitted" / student / ASSIGNMENT
-        (clean / "submitted" / student).mkdir(parents=True)
-        subprocess.run(["cp", "-r", str(source), str(clean / "submitted" / student)], check=True)
-    assert grade(clean, "--jobs", "1", "--no-feedback").returncode == 0
+        shutil.copytree(hostile.course / "submitted" / student, clean / "submitted" / student)
+    assert grade(clean, "--jobs", "2", "--no-feedback").returncode == 0
     for student in HONEST:
         assert hostile.grades[student] == rows(clean)[student]
-        assert score(hostile, student) == 8
+        assert score(hostile, student) == 18
 
 
 @pytest.mark.slow
 def test_attacks_earn_nothing_they_did_not_write(hostile: HostileRun) -> None:
-    naive = score(hostile, "wrong-naive")
-    assert naive == 6, "the naive softmax loses exactly the stability points"
-    for student in ("network", "flood", "reader", "writer", "kill-parent"):
-        assert score(hostile, student) <= naive, student
-    assert score(hostile, "reader") == naive, "the reference was readable from the sandbox"
-    for student in ("hang", "memory-bomb", "sys-exit", "os-exit", "segfault", "monkeypatch", "always-equal"):
-        assert score(hostile, student) == 0, student
-    assert score(hostile, "edits-tests") < naive, "a deleted test cell scores zero; points come from the gradebook"
+    without_softmax, wrong_dim = score(hostile, NO_SOFTMAX), score(hostile, "wrong-softmax-dim")
+    assert 0 < without_softmax <= wrong_dim < 18, "the controls earn part of the points"
+    for student in STOPPED_BEFORE_SOFTMAX + ("always-equal",):
+        assert score(hostile, student) <= without_softmax, student
+        assert question(hostile, student, END_TO_END) == 0, student
+    for student in WITH_WRONG_SOFTMAX:
+        assert score(hostile, student) <= wrong_dim, student
+    assert score(hostile, "reader") == wrong_dim, "the reference was readable from the sandbox"
+    for student in KERNEL_KILLERS:
+        assert hostile.grades[student]["status"] == "failed" and score(hostile, student) == 0, student
+    assert score(hostile, "edits-tests") < 18, "a deleted test cell scores zero; points come from the gradebook"
+
+
+@pytest.mark.slow
+def test_a_claimed_accuracy_earns_nothing(hostile: HostileRun) -> None:
+    assert question(hostile, "claims-accuracy", END_TO_END) == 0
+    assert question(hostile, "honest-a", END_TO_END) == 4
 
 
 @pytest.mark.slow
 def test_monkeypatched_checks_are_overruled_by_the_judge(hostile: HostileRun) -> None:
     log = (hostile.course / "reports" / ASSIGNMENT / "grading-log.txt").read_text()
-    monkeypatch_entry = log.split("== monkeypatch:")[1].split("\n== ")[0]
-    assert "judge: test-softmax-extreme-logits: no passing verdict" in monkeypatch_entry
+    entry = log.split("== monkeypatch:")[1].split("\n== ")[0]
+    assert "no passing verdict" in entry
+    assert score(hostile, "monkeypatch") <= score(hostile, "wrong-softmax-dim")
 
 
 @pytest.mark.slow
 def test_nothing_outside_the_sandbox_is_touched(hostile: HostileRun) -> None:
     assert not hostile.network_reached, "a submission opened a network connection"
+    assert not hostile.left_behind, f"sandboxed processes outlived the runs: {hostile.left_behind}"
     assert not OUTSIDE.exists(), "a submission wrote outside its folder"
     assert digest(hostile.course / "submitted") == hostile.submitted_before, "a submission was modified"
+    assert digest(hostile.dask_course / "submitted") == hostile.submitted_before, "a submission was modified (Dask)"
     export = subprocess.run([sys.executable, "-m", "nbgrader", "export"], cwd=hostile.course, capture_output=True,
                             text=True, env=nbgrader_env())
     assert export.returncode == 0, export.stderr[-2000:]
-    assert "honest-amax" in (hostile.course / "grades.csv").read_text()
+    assert "honest-a" in (hostile.course / "grades.csv").read_text()
 
 
 @pytest.mark.slow
@@ -131,7 +178,7 @@ def test_broken_submissions_get_one_line_reasons(hostile: HostileRun) -> None:
         "nbformat3": "nbformat 3",
         "empty-folder": "no notebook",
         "not-utf8": "not UTF-8",
-        "wrong-name": "expected softmax.ipynb but found Softmax (1).ipynb",
+        "wrong-name": "expected training.ipynb but found Training (1).ipynb",
         "os-exit": "the kernel died",
         "segfault": "the kernel died",
     }
@@ -144,24 +191,22 @@ def test_broken_submissions_get_one_line_reasons(hostile: HostileRun) -> None:
 def test_reports_and_feedback(hostile: HostileRun) -> None:
     reports = hostile.course / "reports" / ASSIGNMENT
     assert (reports / "summary.png").read_bytes().startswith(b"\x89PNG")
-    questions = rows(hostile.course, "questions.csv")
-    assert questions["honest-amax"]["softmax:test-softmax-extreme-logits"] == "2"
-    assert questions["wrong-naive"]["softmax:test-softmax-extreme-logits"] == "0"
     assert "Pass rate" in hostile.run.stdout
-    feedback = hostile.course / "feedback" / "wrong-naive" / ASSIGNMENT / f"{ASSIGNMENT}.html"
+    feedback = hostile.course / "feedback" / "claims-accuracy" / ASSIGNMENT / f"{ASSIGNMENT}.html"
     html = feedback.read_text()
-    assert "Hidden test (2 points)" in html and "Hint:" in html
+    assert "Hidden test (4 points)" in html and "Hint:" in html
     assert "BEGIN HIDDEN TESTS" not in html and "autograder.probe" not in html
+    assert not (hostile.course / "feedback" / "corrupt-json").exists()
 
 
 @pytest.mark.slow
 def test_a_second_run_skips_what_is_graded_and_force_regrades_identically(hostile: HostileRun) -> None:
     reports = hostile.course / "reports" / ASSIGNMENT
-    before = {name: (reports / name).read_bytes() for name in ("grades.csv", "questions.csv")}
-    again = grade(hostile.course, "--student", "honest-amax", "--student", "wrong-naive", "--no-feedback")
+    before = {name: (reports / name).read_bytes() for name in REPORTS}
+    again = grade(hostile.course, "--student", "honest-a", "--student", NO_SOFTMAX, "--no-feedback")
     assert "2 submission(s) already graded: skipped" in again.stdout
-    forced = grade(hostile.course, "--student", "honest-amax", "--student", "wrong-naive", "--force", "--jobs", "2",
+    forced = grade(hostile.course, "--student", "honest-a", "--student", NO_SOFTMAX, "--force", "--jobs", "2",
                    "--no-feedback")
     assert "[1/2]" in forced.stderr and "[2/2]" in forced.stderr, "both were graded again"
-    after = {name: (reports / name).read_bytes() for name in before}
-    assert after == before, "grading the same submissions again must give identical CSVs"
+    assert {name: (reports / name).read_bytes() for name in REPORTS} == before, \
+        "grading the same submissions again must give identical CSVs"

@@ -9,45 +9,16 @@ from __future__ import annotations
 
 import re
 
-import nbformat
 import pytest
+from benchmarks.submissions import WRONG_SIGN, model_answers, slow_train_epoch
 
 from support.nbgrader_course import ScratchCourse
 
 ASSIGNMENT = NOTEBOOK = "training"
 END_TO_END = "test-end-to-end"
 
-# d2l's sgd with the sign flipped, followed by the claim a student might print.
-WRONG_SIGN = '''def sgd(params, lr, batch_size):
-    with torch.no_grad():
-        for param in params:
-            param += lr * param.grad / batch_size
-            param.grad.zero_()
-
-print("test accuracy: 0.99")
-'''
-
-# A correct train_epoch that sleeps 0.2 s on every batch: an epoch of Fashion-MNIST takes 47 s.
-SLOW = '''import time
-
-def train_epoch(net, train_iter, loss, updater):
-    if isinstance(net, torch.nn.Module):
-        net.train()
-    metric = Accumulator(3)
-    for X, y in train_iter:
-        time.sleep(0.2)
-        y_hat = net(X)
-        l = loss(y_hat, y)
-        if isinstance(updater, torch.optim.Optimizer):
-            updater.zero_grad()
-            l.mean().backward()
-            updater.step()
-        else:
-            l.sum().backward()
-            updater(X.shape[0])
-        metric.add(float(l.detach().sum()), accuracy(y_hat.detach(), y), y.numel())
-    return metric[0] / metric[2], metric[1] / metric[2]
-'''
+SLOW = slow_train_epoch(0.2)
+"""An epoch of Fashion-MNIST takes 47 s: the check's 120 s budget ends before 10 epochs."""
 
 
 @pytest.fixture(scope="module")
@@ -56,18 +27,11 @@ def graded(tmp_path_factory: pytest.TempPathFactory) -> ScratchCourse:
     course = ScratchCourse(tmp_path_factory.mktemp("course"), [ASSIGNMENT])
     solution = course.root / "solutions" / ASSIGNMENT / f"{NOTEBOOK}.ipynb"
     course.submit_file("solution", ASSIGNMENT, solution)
-    answers = _model_answers(course)
-    course.submit("wrong_sign", ASSIGNMENT, NOTEBOOK, {**answers, "sgd-solution": WRONG_SIGN})
+    answers = model_answers(solution)
+    course.submit("wrong_sign", ASSIGNMENT, NOTEBOOK, {**answers, **WRONG_SIGN})
     course.submit("slow", ASSIGNMENT, NOTEBOOK, {**answers, "train-epoch-solution": SLOW})
     course.autograde(ASSIGNMENT)
     return course
-
-
-def _model_answers(course: ScratchCourse) -> dict[str, str]:
-    """grade_id -> the solution notebook's answer, solution markers removed, for every answer cell."""
-    nb = nbformat.read(course.root / "solutions" / ASSIGNMENT / f"{NOTEBOOK}.ipynb", as_version=4)
-    return {cell.metadata["nbgrader"]["grade_id"]: re.sub(r"(?m)^ *### (BEGIN|END) SOLUTION\n?", "", cell.source)
-            for cell in nb.cells if cell.metadata.get("nbgrader", {}).get("solution")}
 
 
 def _lost(course: ScratchCourse, student: str) -> set[str]:
