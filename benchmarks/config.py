@@ -27,6 +27,8 @@ class BenchConfig:
         linear_repeats: runs of the best linear model.
         linear_epochs: if positive, train the linear model for that many epochs instead of its own.
         submissions: generated submissions of the ``training`` assignment.
+        plain_submissions: how many of them (the first ones) the plain nbgrader loop grades, to
+            measure its throughput (0: all); the mix repeats every 10 students.
         jobs: ``--jobs`` of the batch grader.
         part_repeats: runs of each cheap piece of one submission (interpreter start, ...).
         retrain_epochs: epochs of the end-to-end retraining timed in a kernel (the check's: 10).
@@ -47,6 +49,7 @@ class BenchConfig:
     linear_repeats: int = 3
     linear_epochs: int = 0
     submissions: int = 100
+    plain_submissions: int = 20
     jobs: int = 2
     part_repeats: int = 5
     retrain_epochs: int = 10
@@ -63,7 +66,7 @@ REAL = BenchConfig()
 
 QUICK = replace(
     REAL, name="quick", epochs=1, course_repeats=3, seed_repeats=1, linear_repeats=1,
-    submissions=4, part_repeats=3, rebuild_repeats=1,
+    submissions=4, plain_submissions=0, part_repeats=3, rebuild_repeats=1,
 )
 
 
@@ -71,7 +74,7 @@ def tiny(**overrides: object) -> BenchConfig:
     """A configuration small enough for the smoke tests (one epoch on a subset, two submissions)."""
     base = replace(
         REAL, name="tiny", epochs=1, course_repeats=1, seed_repeats=1, seed_workers=(0,),
-        train_subset=2048, linear_repeats=1, linear_epochs=1, submissions=2, part_repeats=1, retrain_epochs=1,
-        rebuild_repeats=1,
+        train_subset=2048, linear_repeats=1, linear_epochs=1, submissions=2, plain_submissions=0, part_repeats=1,
+        retrain_epochs=1, rebuild_repeats=1,
     )
     return replace(base, **overrides)

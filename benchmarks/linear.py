@@ -4,10 +4,9 @@ The chapter holds out a validation split (10000 training images, seed 0), standa
 pixels with the training split's statistics, searches a grid of learning rates and weight
 decays (``bookcode.linear_search.grid_search``) on top of its recipe (Adam, cosine schedule),
 then retrains the best configuration on all 60000 training images, standardisation refitted,
-and measures the test accuracy once. The recipe and grid are read from
-``bookcode.linear_search.RECIPE`` and ``GRID`` when that module defines them; until then this
-module keeps a copy of the chapter's values (:data:`CHAPTER_RECIPE`, :data:`CHAPTER_GRID`) and
-says so. Target: test accuracy at least 0.845 in under 30 s of training (the final model).
+and measures the test accuracy once. The recipe and grid are the chapter's own,
+``bookcode.linear_search.RECIPE`` and ``GRID``. Target: test accuracy at least 0.845 in under
+30 s of training (the final model).
 """
 
 from __future__ import annotations
@@ -29,10 +28,6 @@ from .timing import median, spread, timed
 TARGET_ACCURACY, TARGET_SECONDS = 0.845, 30.0
 VALIDATION_SIZE, SEED = 10000, 0
 
-# Copied from book/going_further.md (used only while bookcode.linear_search exports no RECIPE/GRID).
-CHAPTER_RECIPE = {"epochs": 10, "batch_size": 256, "optimizer": "adam", "schedule": "cosine"}
-CHAPTER_GRID = {"lr": [1e-3, 3e-3, 1e-2], "weight_decay": [0.03, 0.1, 0.3]}
-
 
 def bookcode(name: str) -> ModuleType:
     """``bookcode.<name>``, imported from ``book/`` (where the chapters import it from)."""
@@ -42,12 +37,9 @@ def bookcode(name: str) -> ModuleType:
     return importlib.import_module(f"bookcode.{name}")
 
 
-def recipe_and_grid(fit: ModuleType, search: ModuleType) -> tuple[Any, dict[str, list], str]:
+def recipe_and_grid(search: ModuleType) -> tuple[Any, dict[str, list], str]:
     """The chapter's base configuration, its grid, and where they were read from."""
-    if hasattr(search, "RECIPE") and hasattr(search, "GRID"):
-        return search.RECIPE, search.GRID, "bookcode.linear_search.RECIPE and GRID"
-    return (fit.FitConfig(**CHAPTER_RECIPE), CHAPTER_GRID,
-            "this benchmark's copy of the chapter's recipe and grid (bookcode exports none)")
+    return search.RECIPE, search.GRID, "bookcode.linear_search.RECIPE and GRID"
 
 
 def validation_size(examples: int) -> int:
@@ -80,25 +72,25 @@ def one_run(config: BenchConfig, recipe: Any, grid: dict[str, list]) -> dict[str
     train_s, (model, standardize_all) = timed(final)
     predicted = fit.predict_logits(model, standardize_all(X_test)).argmax(dim=1)
     return {"search_s": search_s, "train_s": train_s, "val_accuracy": best.val_accuracy, "config": best.config,
-            "trials": len(trials), "accuracy": float((predicted == y_test).to(torch.float32).mean())}
+            "best": best, "trials": len(trials), "accuracy": float((predicted == y_test).to(torch.float32).mean())}
 
 
 def _edge_notes(runs: list[dict[str, Any]], grid: dict[str, list]) -> list[str]:
     """A note for each hyperparameter whose chosen value is the grid's smallest or largest."""
+    search = bookcode("linear_search")
     notes = []
-    for name, values in grid.items():
-        chosen = {getattr(run["config"], name) for run in runs}
-        edges = chosen & {min(values), max(values)}
-        if edges and len(values) > 1:
-            notes.append(f"The chosen {name} ({', '.join(f'{v:g}' for v in sorted(edges))}) is at the edge of the "
-                         f"grid {values}: a wider grid might choose differently.")
+    for run in runs:
+        for name in search.edges_reached(run["best"], grid):
+            note = (f"The chosen {name} ({getattr(run['config'], name):g}) is at the edge of the grid {grid[name]}: "
+                    "a wider grid might choose differently (the chapter weighs this against the validation noise).")
+            notes += [note] if note not in notes else []
     return notes
 
 
 def run(config: BenchConfig) -> Section:
     """The chapter's procedure ``config.linear_repeats`` times; medians."""
     section = Section("linear", "Best linear model (book/going_further.md with book/bookcode)")
-    recipe, grid, origin = recipe_and_grid(bookcode("linear_fit"), bookcode("linear_search"))
+    recipe, grid, origin = recipe_and_grid(bookcode("linear_search"))
     if config.linear_epochs:
         recipe = replace(recipe, epochs=config.linear_epochs)
     runs = [one_run(config, recipe, grid) for _ in range(max(1, config.linear_repeats))]

@@ -16,7 +16,12 @@ from torch import Tensor
 
 from .linear_fit import FitConfig, fit_linear, predict_logits
 
-__all__ = ["Trial", "grid_search", "best_trial"]
+__all__ = ["RECIPE", "GRID", "Trial", "grid_search", "best_trial", "edges_reached"]
+
+RECIPE = FitConfig(epochs=10, batch_size=256, optimizer="adam", schedule="cosine")
+"""The going-further chapter's recipe: Adam (decoupled weight decay), cosine schedule, 10 epochs."""
+GRID = {"lr": [1e-3, 3e-3, 1e-2, 3e-2], "weight_decay": [0.03, 0.1, 0.3, 1.0]}
+"""The values the chapter searches: four of each, on a logarithmic scale."""
 
 
 @dataclass(frozen=True)
@@ -64,3 +69,9 @@ def grid_search(train: tuple[Tensor, Tensor], val: tuple[Tensor, Tensor], base: 
 def best_trial(trials: list[Trial]) -> Trial:
     """The trial with the highest validation accuracy (the first one on a tie)."""
     return max(trials, key=lambda trial: trial.val_accuracy)
+
+
+def edges_reached(best: Trial, grid: dict[str, list]) -> list[str]:
+    """The hyperparameters whose best value is the smallest or largest of ``grid`` (an open edge)."""
+    return [name for name, values in grid.items()
+            if len(values) > 1 and getattr(best.config, name) in (min(values), max(values))]

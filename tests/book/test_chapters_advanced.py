@@ -625,3 +625,15 @@ def test_grid_search_judges_on_the_validation_split(bookcode: None) -> None:
     best = best_trial(trials)
     assert best.config.lr == 0.5 and best.val_accuracy > 0.9
     assert math.isfinite(best.seconds)
+
+
+def test_edges_reached_names_the_hyperparameters_at_the_grid_boundary(bookcode: None) -> None:
+    from bookcode.linear_fit import FitConfig
+    from bookcode.linear_search import GRID, RECIPE, Trial, edges_reached
+
+    grid = {"lr": [0.01, 0.1, 1.0], "weight_decay": [0.0, 0.1, 0.2], "momentum": [0.9]}
+    inside = Trial(FitConfig(lr=0.1, weight_decay=0.1, momentum=0.9), 0.8, 1.0)
+    assert edges_reached(inside, grid) == [], "a single-valued axis has no edge to widen"
+    corner = Trial(FitConfig(lr=1.0, weight_decay=0.0, momentum=0.9), 0.8, 1.0)
+    assert edges_reached(corner, grid) == ["lr", "weight_decay"]
+    assert all(hasattr(RECIPE, name) and sorted(values) == values for name, values in GRID.items())
