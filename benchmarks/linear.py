@@ -111,13 +111,16 @@ def run(config: BenchConfig) -> Section:
     section.tables.append(table)
     section.notes += _edge_notes(runs, grid)
     accuracy, train_s = median([run["accuracy"] for run in runs]), median([run["train_s"] for run in runs])
+    search_s = median([run["search_s"] for run in runs])
     causes = []
     if accuracy < TARGET_ACCURACY:
         causes.append(f"test accuracy {accuracy:.4f} is {TARGET_ACCURACY - accuracy:.4f} short")
     if train_s >= TARGET_SECONDS:
         causes.append(f"the final training took {train_s:.1f} s")
+    measured = (f"{accuracy:.4f} in {train_s:.1f} s of final training (after {search_s:.1f} s of search on the "
+                "validation split)")
     section.targets.append(Target(f"test accuracy at least {TARGET_ACCURACY} in under {TARGET_SECONDS:g} s of "
                                   "training", accuracy >= TARGET_ACCURACY and train_s < TARGET_SECONDS,
-                                  f"{accuracy:.4f} in {train_s:.1f} s", "; ".join(causes), config.judged))
+                                  measured, "; ".join(causes), config.judged))
     section.data = {"runs": runs, "origin": origin}
     return section.finish()
