@@ -82,10 +82,21 @@ def markdown_table(solutions_dir: Path = REPO_ROOT / "solutions") -> str:
     return "\n".join(rows)
 
 
+def replace_block(readme: str, start_marker: str, end_marker: str, content: str) -> str:
+    """``readme`` with the text between two marker lines replaced by ``content`` (README blocks made by code).
+
+    Raises:
+        ValueError: a marker is missing.
+    """
+    if start_marker not in readme or end_marker not in readme:
+        raise ValueError(f"README.md has no {start_marker} ... {end_marker} markers")
+    start, end = readme.index(start_marker) + len(start_marker), readme.index(end_marker)
+    return readme[:start] + "\n" + content + "\n" + readme[end:]
+
+
 def readme_with_table(readme: str, table: str) -> str:
     """``readme`` with the text between the table markers replaced by ``table``."""
-    start, end = readme.index(TABLE_START) + len(TABLE_START), readme.index(TABLE_END)
-    return readme[:start] + "\n" + table + "\n" + readme[end:]
+    return replace_block(readme, TABLE_START, TABLE_END, table)
 
 
 def update_readme(readme_path: Path = REPO_ROOT / "README.md") -> bool:

@@ -15,14 +15,23 @@ from .report import Section, Table
 ORDER = ("training", "training-cuda", "linear", "grading", "grading-parts", "book", "memory")
 _BLOCK = re.compile(r"<!-- section: (?P<key>[\w-]+) -->\n(?P<body>.*?)<!-- /section: (?P=key) -->", re.S)
 _TARGET = re.compile(r"^- (?P<claim>.+?): (?P<verdict>\*\*met\*\*|\*\*NOT MET\*\*|not judged \([^)]*\))\. "
-                     r"Measured: (?P<measured>.+?)\.(?: Gap and cause:|$)", re.M)
+                     r"Measured: (?P<measured>.+?)\.(?: Gap and cause: (?P<cause>.+))?$", re.M)
+
+
+def sections_of(markdown: str) -> dict[str, str]:
+    """Section key -> its Markdown, from the text of a BENCHMARKS.md."""
+    return {match["key"]: match["body"] for match in _BLOCK.finditer(markdown)}
 
 
 def read_sections(path: Path) -> dict[str, str]:
     """Section key -> its Markdown, from an existing file (empty if there is none)."""
-    if not path.is_file():
-        return {}
-    return {match["key"]: match["body"] for match in _BLOCK.finditer(path.read_text())}
+    return sections_of(path.read_text()) if path.is_file() else {}
+
+
+def targets(sections: dict[str, str]) -> list[dict[str, str]]:
+    """Every target line of every section: section, claim, verdict, measured, cause ("" when met)."""
+    return [{"section": key, **{name: value or "" for name, value in match.groupdict().items()}}
+            for key, body in sections.items() for match in _TARGET.finditer(body)]
 
 
 def merge(old: dict[str, str], new: list[Section]) -> dict[str, str]:
@@ -35,9 +44,8 @@ def merge(old: dict[str, str], new: list[Section]) -> dict[str, str]:
 def summary(sections: dict[str, str]) -> Table:
     """Every target of every section with its verdict, read back from the sections' Markdown."""
     table = Table("Targets", ["section", "target", "verdict", "measured"])
-    for key, body in sections.items():
-        for match in _TARGET.finditer(body):
-            table.add(key, match["claim"], match["verdict"], match["measured"])
+    for target in targets(sections):
+        table.add(target["section"], target["claim"], target["verdict"], target["measured"])
     return table
 
 
