@@ -44,6 +44,10 @@ class Case:
                 "scenario": self.scenario}
 
 
+def _list(value: Any) -> list[Any]:
+    return list(value) if isinstance(value, list) else []
+
+
 @dataclass
 class Observation:
     """What the student's function did on one case, as reported by the kernel.
@@ -55,7 +59,8 @@ class Observation:
         error: ``"TypeError: ..."`` when the call raised, else None.
         args_after: the tensor arguments after the call (to detect in-place mutation).
         grads: gradient of each argument after back-propagating ``grad_output`` (None if none).
-        torch_calls: names of the torch functions the call went through (``TorchFunctionMode``).
+        torch_calls: the forbidden library calls that were stopped while the case ran (see
+            :mod:`autograder.inside.guard`); empty for a property that forbids nothing.
     """
 
     output: Any
@@ -67,14 +72,16 @@ class Observation:
 
     @classmethod
     def from_wire(cls, data: dict[str, Any]) -> "Observation":
-        """Rebuild an observation from the kernel's reply, tolerating missing fields."""
+        """Rebuild an observation from the check process's reply, tolerating missing or
+        ill-typed fields (they count as absent)."""
+        error = data.get("error")
         return cls(
             output=data.get("output"),
-            output_type=str(data.get("output_type", "nothing")),
-            error=data.get("error"),
-            args_after=list(data.get("args_after") or []),
-            grads=list(data.get("grads") or []),
-            torch_calls=[str(name) for name in data.get("torch_calls") or []],
+            output_type=str(data.get("output_type", "nothing"))[:100],
+            error=error[:1000] if isinstance(error, str) else None,
+            args_after=_list(data.get("args_after")),
+            grads=_list(data.get("grads")),
+            torch_calls=[str(name)[:200] for name in _list(data.get("torch_calls"))[:1000]],
         )
 
 

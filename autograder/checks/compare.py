@@ -12,6 +12,7 @@ from typing import Any, Callable
 import torch
 from torch import Tensor
 
+from autograder.inside.guard import TAMPERED, base_name, is_forbidden
 from autograder.scenarios import run_scenario
 
 from .base import Case, CaseJudge, Observation, tolerances
@@ -157,12 +158,20 @@ def avoids_calls(forbidden: tuple[str, ...]) -> CaseJudge:
     """The call must not go through the library functions it re-implements."""
 
     def judge(case: Case, seen: Observation) -> str | None:
-        used = sorted({name for name in seen.torch_calls if _base_name(name) in forbidden})
+        tampered = [name.removeprefix(TAMPERED).strip() for name in seen.torch_calls if name.startswith(TAMPERED)]
+        if tampered:
+            return f"the check could not watch the call: {tampered[0]}"
+        used = sorted({_shown(name) for name in seen.torch_calls if is_forbidden(name, forbidden)})
         if used:
             return f"it calls {', '.join(used)}, which this exercise asks you to write yourself"
         return None
 
     return judge
+
+
+def _shown(call: str) -> str:
+    """``"aten::softmax.int"`` -> ``"the library's softmax (aten::softmax.int)"``; Python names as they are."""
+    return f"the library's {base_name(call)} ({call})" if call.startswith("aten::") else call
 
 
 def all_of(*judges: CaseJudge) -> CaseJudge:
@@ -176,12 +185,6 @@ def all_of(*judges: CaseJudge) -> CaseJudge:
         return None
 
     return judge
-
-
-def _base_name(qualified: str) -> str:
-    """``"TensorBase.softmax"`` -> ``"softmax"``; ``"special_softmax"`` -> ``"softmax"``."""
-    name = qualified.rsplit(".", 1)[-1]
-    return name.removeprefix("special_").lstrip("_")
 
 
 __all__ = ["matches", "keeps_inputs", "gradients_match", "avoids_calls", "all_of", "closeness_problem"]

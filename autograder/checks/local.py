@@ -1,28 +1,25 @@
 """Judge a property in this process: what the test suite uses to grade many variants quickly.
 
-It does what a hidden test cell and the judge do together (the same cases, scenarios and
-comparisons, with messages serialised the same way), minus the process boundary.
+It does what the check process and the judge do together (the same cases, scenarios, guards of
+forbidden calls and comparisons, with messages serialised the same way), minus the process boundary.
 """
 
 from __future__ import annotations
 
-import io
 from typing import Any
 
 import torch
 
-from autograder.probe import observe
+from autograder import wire
+from autograder.observation import observe
 
 from . import properties_of
 from .base import Observation, Property, Verdict
 
 
 def _through_the_wire(message: Any) -> Any:
-    """A copy of ``message`` as the other side would load it (``weights_only`` round trip)."""
-    buffer = io.BytesIO()
-    torch.save(message, buffer)
-    buffer.seek(0)
-    return torch.load(buffer, weights_only=True)
+    """A copy of ``message`` as the other side would receive it."""
+    return wire.from_bytes(wire.encode(message))
 
 
 def evaluate(prop: Property, implementation: Any) -> Verdict:
@@ -30,7 +27,7 @@ def evaluate(prop: Property, implementation: Any) -> Verdict:
     cases = prop.make_cases()
     observations = []
     for case in cases:
-        seen = observe(implementation, _through_the_wire(case.to_wire()))
+        seen = observe(implementation, _through_the_wire(case.to_wire()), prop.forbidden_calls)
         observations.append(Observation.from_wire(_through_the_wire(seen)))
     return prop.judge(cases, observations)
 

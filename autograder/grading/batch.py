@@ -17,13 +17,14 @@ from typing import TextIO
 from autograder.sandbox import SandboxUnavailable, check_available
 from autograder.sandbox.policy import SandboxPolicy
 
-from .course import Course, Rejected, submission_problem
+from .course import Course, Rejected, read_notebook_file, submission_problem
 from .feedback import generate_feedback
 from .merge import previous_result, record
 from .progress import Progress
 from .reports import format_summary, summarize, write_reports
 from .runner import run_dask, run_local
 from .task import GradingResult, GradingTask
+from .untrusted import UnsafeFile, read_regular_file, regular_folder
 
 EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -59,10 +60,11 @@ def _tasks(course: Course, options: GradeOptions, out: TextIO) -> tuple[list[Gra
     selected = options.students or course.students(options.assignment)
     config, gradebook = course.config.read_bytes(), course.gradebook_path.read_bytes()
     policy = SandboxPolicy(memory_bytes=options.memory, cpu_seconds=int(options.timeout) + 60)
+    test_cells, locked = course.test_cells(options.assignment), course.locked_sources(options.assignment)
     tasks, settled, skipped = [], [], 0
     for student in selected:
         folder = course.submitted / student / options.assignment
-        if not folder.is_dir():
+        if not regular_folder(folder):
             settled.append(_rejected(Rejected(student, options.assignment, f"no folder {folder}")))
         elif not options.force and course.is_graded(options.assignment, student):
             settled.append(previous_result(course, options.assignment, student))
@@ -71,14 +73,30 @@ def _tasks(course: Course, options: GradeOptions, out: TextIO) -> tuple[list[Gra
             settled.append(_rejected(Rejected(student, options.assignment, problem)))
             record(course, settled[-1])
         else:
-            files = {p.name: p.read_bytes() for p in folder.iterdir() if p.name in expected or p.name == "timestamp.txt"}
+            try:
+                files = {name: read_notebook_file(folder / name) for name in expected}
+            except UnsafeFile as error:
+                settled.append(_rejected(Rejected(student, options.assignment, str(error))))
+                record(course, settled[-1])
+                continue
+            if (stamp := _timestamp(folder)) is not None:
+                files["timestamp.txt"] = stamp
             tasks.append(GradingTask(student, options.assignment, files, config, gradebook, str(course.root), policy,
-                                     options.sandbox, options.timeout, options.cell_timeout))
+                                     options.sandbox, options.timeout, options.cell_timeout, test_cells, locked,
+                                     expected))
     if skipped:
         print(f"{skipped} submission(s) already graded: skipped (use --force to grade them again)", file=out)
     others = [s for s in course.students(options.assignment) if s not in selected]
     settled += [previous_result(course, options.assignment, s) for s in others if course.is_graded(options.assignment, s)]
     return tasks, settled
+
+
+def _timestamp(folder: Path) -> bytes | None:
+    """The submission's ``timestamp.txt`` if it is a small regular file."""
+    try:
+        return read_regular_file(folder / "timestamp.txt", 1024)
+    except UnsafeFile:
+        return None
 
 
 def _rejected(rejected: Rejected) -> GradingResult:

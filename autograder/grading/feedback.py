@@ -41,9 +41,30 @@ def strip_hidden_tests(notebook: nbformat.NotebookNode) -> nbformat.NotebookNode
 def generate_feedback(course: Course, assignment: str, students: list[str]) -> list[Path]:
     """Write ``feedback/<student>/<assignment>/*.html`` for ``students``; return the files written.
 
+    The class is done in one nbgrader run; if that fails, each student is done alone, so that one
+    notebook nbgrader cannot render costs only that student's feedback.
+
     Raises:
-        RuntimeError: nbgrader failed (the message holds its last error line).
+        RuntimeError: nbgrader failed for some students (the message names them and the last error).
     """
+    try:
+        return _feedback(course, assignment, students)
+    except RuntimeError:
+        if len(students) < 2:
+            raise
+    failed, error = [], ""
+    for student in students:
+        try:
+            _feedback(course, assignment, [student])
+        except RuntimeError as problem:
+            failed.append(student)
+            error = str(problem)
+    if failed:
+        raise RuntimeError(f"no feedback for {', '.join(failed)}: {error}")
+    return sorted(path for student in students for path in (course.feedback / student / assignment).glob("*.html"))
+
+
+def _feedback(course: Course, assignment: str, students: list[str]) -> list[Path]:
     with tempfile.TemporaryDirectory(prefix="feedback-") as scratch:
         stripped = Path(scratch)
         for student in students:
@@ -59,7 +80,8 @@ def generate_feedback(course: Course, assignment: str, students: list[str]) -> l
                 elif path.name == "timestamp.txt":
                     (target / path.name).write_bytes(path.read_bytes())
         command = [sys.executable, "-m", "nbgrader", "generate_feedback", assignment, "--force",
-                   f"--CourseDirectory.autograded_directory={stripped}"]
+                   f"--CourseDirectory.autograded_directory={stripped}",
+                   *[f"--student={student}" for student in students][:1 if len(students) == 1 else 0]]
         result = subprocess.run(command, cwd=course.root, env=nbgrader_env(), capture_output=True, text=True)
         if result.returncode != 0:
             errors = [line for line in result.stderr.splitlines() if "ERROR" in line] or ["no message"]

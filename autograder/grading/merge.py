@@ -18,14 +18,23 @@ from nbgrader.api import Gradebook, MissingEntry
 
 from .course import STATUS_FILE, Course
 from .task import CellScore, GradingResult
+from .untrusted import UnsafeFile, read_regular_file, regular_folder
+
+
+def _stamp(folder: Path) -> bytes | None:
+    """The bytes of nbgrader's ``timestamp.txt`` in a submission folder, if it is a small regular file."""
+    try:
+        return read_regular_file(folder / "timestamp.txt", 1024)
+    except UnsafeFile:
+        return None
 
 
 def _timestamp(folder: Path) -> datetime | None:
     """nbgrader's ``timestamp.txt`` in a submission folder, if present and readable."""
-    path = folder / "timestamp.txt"
-    if not path.is_file():
+    stamp = _stamp(folder)
+    if stamp is None:
         return None
-    text = path.read_text(errors="replace").strip()
+    text = stamp.decode(errors="replace").strip()
     for pattern in ("%Y-%m-%d %H:%M:%S.%f %Z", "%Y-%m-%d %H:%M:%S %Z", "%Y-%m-%d %H:%M:%S.%f", "%Y-%m-%d %H:%M:%S"):
         try:
             return datetime.strptime(text, pattern).replace(tzinfo=None)
@@ -49,7 +58,7 @@ def record_scores(course: Course, result: GradingResult) -> None:
         except MissingEntry:
             pass
         submission = gradebook.add_submission(result.assignment, result.student,
-                                              timestamp=_timestamp(folder) if folder.is_dir() else None)
+                                              timestamp=_timestamp(folder) if regular_folder(folder) else None)
         for notebook in submission.notebooks:
             for grade in notebook.grades:
                 grade.auto_score = scores.get((notebook.name, grade.name), 0.0)
@@ -68,9 +77,9 @@ def record_notebooks(course: Course, result: GradingResult) -> Path:
         (staging / Path(name).name).write_bytes(content)
     status = {"status": result.status, "reason": result.reason, "notes": result.notes}
     (staging / STATUS_FILE).write_text(json.dumps(status, indent=1))
-    stamp = course.submitted / result.student / result.assignment / "timestamp.txt"
-    if stamp.is_file():
-        shutil.copy(stamp, staging / "timestamp.txt")
+    stamp = _stamp(course.submitted / result.student / result.assignment)
+    if stamp is not None:
+        (staging / "timestamp.txt").write_bytes(stamp)
     if target.exists():
         old = target.with_name(f".{target.name}.old")
         shutil.rmtree(old, ignore_errors=True)

@@ -22,7 +22,11 @@ class GradingTask:
         course_dir: the instructor's course folder (hidden from the sandbox).
         policy: the sandbox limits; ``sandbox=False`` grades without bubblewrap.
         notebook_timeout: wall-clock seconds for the whole submission.
-        cell_timeout: seconds per cell (nbgrader's ``Execute.timeout``).
+        cell_timeout: seconds per cell (nbgrader's ``Execute.timeout``), and per property of the checks.
+        test_cells: ``"notebook/cell" -> properties`` for every test cell of the assignment, read
+            from the gradebook (the instructor's source), never from the submission.
+        locked_sources: ``"notebook/cell" -> source`` of the locked cells, from the gradebook.
+        notebook_order: the assignment's notebook file names in order.
     """
 
     student: str
@@ -35,6 +39,9 @@ class GradingTask:
     sandbox: bool = True
     notebook_timeout: float = 900.0
     cell_timeout: int = 300
+    test_cells: dict[str, list[str]] = field(default_factory=dict)
+    locked_sources: dict[str, str] = field(default_factory=dict)
+    notebook_order: list[str] = field(default_factory=list)
 
     @property
     def key(self) -> str:

@@ -1,12 +1,13 @@
-"""The bubblewrap command line that confines one submission's kernel.
+"""The bubblewrap command line that confines one process tree (a kernel, a check, nbgrader, a judge).
 
-The sandbox sees the system read-only; home folders, temporary folders, the course folder and
-the repository are replaced by empty ones, then only what a kernel needs is bound back
-read-only (the Python installation, the virtual environment, ``studentkit``, the kernel-side
-modules of ``autograder``, the data cache) and the submission's own working copy read-write.
-There is no network, a private process tree that dies with its parent, and rlimits from the
-policy. Run as root, the sandbox also runs as an unprivileged user of its own, so that the
-process limit binds.
+The sandbox sees the system read-only; private folders (homes, the course, the repository, the
+grader's scratch space) are replaced by empty ones, then only what the program needs is bound
+back read-only. It writes only to memory-backed folders of limited size (``/tmp``, ``/dev/shm``,
+its working folder), which vanish with it, and to folders the caller binds writable on purpose.
+Its environment is built from an allow-list (``--clearenv``): nothing of the grader's shell
+reaches it. There is no network (or only the loopback of another sandbox it is told to share),
+a private process tree that dies with its parent, and rlimits from the policy. Run as root, the
+sandbox's processes run as an unprivileged user id of their own.
 """
 
 from __future__ import annotations
@@ -31,20 +32,21 @@ class SandboxUnavailable(RuntimeError):
 
 @dataclass
 class Mounts:
-    """Paths as the sandbox sees them.
+    """The file system as a sandbox sees it.
 
     Attributes:
-        scratch: replaced by empty folders anyone in the sandbox may write to, of limited size
-            (``/tmp``: libraries expect to write there).
         hidden: replaced by empty read-only folders (files: by an empty file).
-        readable: bound back read-only on top of hidden ones.
-        writable: bound read-write (the submission's working copy, the kernel's runtime folder).
+        readable: bound back read-only, at the same path, on top of hidden ones.
+        writable: bound read-write at the same path (only what the caller never reads back).
+        tmpfs: empty memory-backed folders anyone inside may write to, ``{path: size in bytes}``.
+        placed: read-only binds of a host path at another path inside, ``{inside: host path}``.
     """
 
-    scratch: list[Path] = field(default_factory=list)
     hidden: list[Path] = field(default_factory=list)
     readable: list[Path] = field(default_factory=list)
     writable: list[Path] = field(default_factory=list)
+    tmpfs: dict[str, int] = field(default_factory=dict)
+    placed: dict[str, Path] = field(default_factory=dict)
 
 
 def check_available() -> None:
@@ -72,8 +74,8 @@ def _existing(paths: list[Path]) -> list[Path]:
     return result
 
 
-def _folders_to_create(hidden: list[Path], bound: list[Path]) -> list[Path]:
-    """Folders between a hidden (emptied) folder and a path bound back inside it, top down.
+def _folders_to_create(covered: list[Path], bound: list[Path]) -> list[Path]:
+    """Folders between a covered (emptied) folder and a path bound inside it, top down.
 
     bwrap would create them itself, but only for root (mode 0700); the sandbox's user must be
     able to walk through them.
@@ -81,47 +83,80 @@ def _folders_to_create(hidden: list[Path], bound: list[Path]) -> list[Path]:
     folders: set[Path] = set()
     for path in bound:
         for parent in path.parents:
-            if any(parent != root and parent.is_relative_to(root) for root in hidden):
+            if any(parent != root and parent.is_relative_to(root) for root in covered):
                 folders.add(parent)
     return sorted(folders, key=lambda folder: len(folder.parts))
 
 
-def _mount_arguments(mounts: Mounts, scratch_bytes: int) -> list[str]:
+def mount_arguments(mounts: Mounts) -> list[str]:
+    """bwrap's mount options for ``mounts``, in an order where later mounts land on earlier ones."""
     args: list[str] = []
-    scratch = [p for p in _existing(mounts.scratch) if p.is_dir()]
-    for path in scratch:
-        args += ["--perms", "1777", "--size", str(scratch_bytes), "--tmpfs", str(path)]
+    tmpfs = {Path(path): size for path, size in mounts.tmpfs.items()}
+    for path in sorted(tmpfs, key=lambda p: len(p.parts)):
+        args += ["--perms", "1777", "--size", str(tmpfs[path]), "--tmpfs", str(path)]
     hidden = _existing(mounts.hidden)
     for path in hidden:
         args += ["--tmpfs", str(path)] if path.is_dir() else ["--ro-bind", "/dev/null", str(path)]
-    bound = _existing(mounts.readable) + _existing(mounts.writable)
-    for folder in _folders_to_create(scratch + [p for p in hidden if p.is_dir()], bound):
+    readable, writable = _existing(mounts.readable), _existing(mounts.writable)
+    placed = {Path(inside): Path(source) for inside, source in mounts.placed.items()}
+    covered = list(tmpfs) + [p for p in hidden if p.is_dir()]
+    for folder in _folders_to_create(covered, readable + writable + list(placed)):
         args += ["--perms", "0755", "--dir", str(folder)]
-    for path in _existing(mounts.readable):
+    for path in readable:
         args += ["--ro-bind", str(path), str(path)]
-    for path in _existing(mounts.writable):
+    for path in writable:
         args += ["--bind", str(path), str(path)]
+    for inside, source in placed.items():
+        args += ["--ro-bind", str(source), str(inside)]
     return args
 
 
-def sandbox_command(policy: SandboxPolicy, mounts: Mounts, command: list[str], uid: int | None = None) -> list[str]:
-    """The full command: bwrap [namespaces, mounts] limits [rlimits, user] ``command``.
+def environment_arguments(env: dict[str, str]) -> list[str]:
+    """``--clearenv`` and one ``--setenv`` per allowed variable: nothing else is inherited."""
+    args = ["--clearenv"]
+    for name, value in sorted(env.items()):
+        args += ["--setenv", name, value]
+    return args
 
-    Run as root, bwrap needs no user namespace and the limits step switches to the unprivileged
-    ``uid`` after setting the rlimits (so RLIMIT_NPROC binds: it never binds root). Run as
-    another user, bwrap maps that user into a user namespace and ``uid`` is ignored.
+
+def sandbox_command(policy: SandboxPolicy, mounts: Mounts, command: list[str], uid: int | None = None, *,
+                    env: dict[str, str] | None = None, cwd: str | None = None,
+                    data_files: dict[str, int] | None = None, share_network: bool = False,
+                    info_fd: int | None = None) -> list[str]:
+    """The full command: bwrap [namespaces, mounts, environment] limits [rlimits, user] ``command``.
+
+    Args:
+        policy: rlimits and the size of ``/dev/shm``.
+        mounts: what the sandbox sees.
+        command: the program to run inside.
+        uid: run as root, the unprivileged user id to become (RLIMIT_NPROC then binds; it never
+            binds root). Run as another user, bwrap maps that user and ``uid`` is ignored.
+        env: the whole environment inside (``None``: inherit, for diagnosis only).
+        cwd: the working folder inside.
+        data_files: read-only files made from pipes, ``{path inside: readable fd}``.
+        share_network: keep the network namespace bwrap starts in (the caller has put it into
+            another sandbox's namespace); otherwise a new, empty one.
+        info_fd: an fd bwrap writes ``{"child-pid": N}`` to once the sandbox runs.
     """
     as_root = os.geteuid() == 0
     namespaces = ["--unshare-pid", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try"]
     if not as_root:
         namespaces.append("--unshare-user")
-    if not policy.network:
+    if not policy.network and not share_network:
         namespaces.append("--unshare-net")
-    # JPY_PARENT_PID names the grader's pid outside; inside the pid namespace the kernel's parent is
-    # bwrap's init, so ipykernel would think its parent died. --die-with-parent does that job.
-    base = ["bwrap", "--die-with-parent", "--new-session", *namespaces, "--unsetenv", "JPY_PARENT_PID",
-            "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc"]
+    base = ["bwrap", "--die-with-parent", "--new-session", *namespaces,
+            "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc",
+            "--perms", "1777", "--size", str(policy.shm_bytes), "--tmpfs", "/dev/shm"]
+    if info_fd is not None:
+        base += ["--info-fd", str(info_fd)]
+    base += mount_arguments(mounts)
+    for inside, fd in (data_files or {}).items():
+        base += ["--perms", "0444", "--ro-bind-data", str(fd), inside]
+    if env is not None:
+        base += environment_arguments(env)
+    if cwd is not None:
+        base += ["--chdir", cwd]
     limits = [sys.executable, "-I", str(LIMITS_SCRIPT), *policy.limit_arguments()]
     if as_root and uid is not None:
         limits.append(f"--uid={uid}")
-    return [*base, *_mount_arguments(mounts, policy.scratch_bytes), "--", *limits, "--", *command]
+    return [*base, "--", *limits, "--", *command]

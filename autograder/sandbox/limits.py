@@ -18,6 +18,7 @@ LIMITS = {
     "file_size": resource.RLIMIT_FSIZE,
     "cpu": resource.RLIMIT_CPU,
     "open_files": resource.RLIMIT_NOFILE,
+    "core": resource.RLIMIT_CORE,
 }
 
 

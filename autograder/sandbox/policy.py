@@ -18,15 +18,22 @@ def parse_size(text: str) -> int:
 
 @dataclass(frozen=True)
 class SandboxPolicy:
-    """Limits for one submission's kernel and everything it starts.
+    """Limits for one sandbox and everything it starts.
 
     Attributes:
-        memory_bytes: data-segment limit per process (RLIMIT_DATA: heap and anonymous maps).
+        memory_bytes: memory of the whole sandbox: its control group's limit (every page it
+            owns, shared memory and memory-backed files included) where control groups can be
+            used (see :mod:`.cgroup`), and the data-segment limit of each process (RLIMIT_DATA).
+            Without control groups only RLIMIT_DATA holds: ``memfd_create`` pages are then bounded
+            by ``max_file_bytes`` per file and ``max_open_files`` files, ``/dev/shm`` by ``shm_bytes``.
         max_processes: processes and threads of the sandbox's user (RLIMIT_NPROC).
         max_file_bytes: largest file it may write (RLIMIT_FSIZE).
         cpu_seconds: CPU time per process (RLIMIT_CPU).
         max_open_files: file descriptors per process (RLIMIT_NOFILE).
         scratch_bytes: size of the sandbox's own empty ``/tmp`` (memory-backed).
+        work_bytes: size of its working folder (memory-backed).
+        shm_bytes: size of its own ``/dev/shm`` (memory-backed).
+        use_cgroup: put it in a control group of its own where possible.
         network: allow network access (never for grading; for diagnosis only).
     """
 
@@ -36,6 +43,9 @@ class SandboxPolicy:
     cpu_seconds: int = 1800
     max_open_files: int = 1024
     scratch_bytes: int = 512 * 1024**2
+    work_bytes: int = 256 * 1024**2
+    shm_bytes: int = 64 * 1024**2
+    use_cgroup: bool = True
     network: bool = False
 
     def limit_arguments(self) -> list[str]:
@@ -46,4 +56,5 @@ class SandboxPolicy:
             f"--file-size={self.max_file_bytes}",
             f"--cpu={self.cpu_seconds}",
             f"--open-files={self.max_open_files}",
+            "--core=0",
         ]

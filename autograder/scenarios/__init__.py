@@ -11,8 +11,12 @@ This package must never import the reference solutions: it runs in the student's
 
 from __future__ import annotations
 
+import pkgutil
 from importlib import import_module
+from types import ModuleType
 from typing import Any, Callable
+
+_loaded: dict[str, ModuleType] = {}
 
 
 def call(implementation: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
@@ -27,10 +31,17 @@ def resolve(name: str) -> Callable[..., Any]:
     module_name, _, function_name = name.rpartition(".")
     if not module_name or not module_name.isidentifier() or not function_name.isidentifier():
         raise KeyError(f"unknown scenario {name!r}")
-    module = import_module(f"{__name__}.{module_name}")
+    module = _loaded.get(module_name) or import_module(f"{__name__}.{module_name}")
     if not hasattr(module, function_name):
         raise KeyError(f"unknown scenario {name!r}")
     return getattr(module, function_name)
+
+
+def preload() -> None:
+    """Import every scenario module now and resolve scenarios from these copies from then on
+    (the check process calls it before student code runs, then forgets the modules by name)."""
+    for info in pkgutil.iter_modules(__path__):
+        _loaded[info.name] = import_module(f"{__name__}.{info.name}")
 
 
 def run_scenario(name: str, implementation: Any, args: list[Any], kwargs: dict[str, Any]) -> Any:

@@ -165,11 +165,11 @@ def test_generic_folder_layouts(tmp_path: Path) -> None:
         "carol__softmax.ipynb": "submitted/carol/softmax/softmax.ipynb",
     }
     assert reasons(report) == {
-        "dave/other/softmax.ipynb": "unrecognised file name: dave/other/softmax.ipynb",
+        "dave/other/softmax.ipynb": "unrecognised file name: dave/other/softmax.ipynb (generic naming)",
         "erin/sofmax.ipynb": "notebook name 'sofmax.ipynb' is not one of softmax.ipynb",
         "-rf/softmax.ipynb": "student id '-rf' (from '-rf') is not a safe folder name",
         "notes.txt": "not a notebook: notes.txt",
-        "random.ipynb": "unrecognised file name: random.ipynb",
+        "random.ipynb": "unrecognised file name: random.ipynb (generic naming)",
     }
     assert all(item.timestamp is None for item in report.imported)
     assert written(course) == {f"submitted/{who}/softmax/softmax.ipynb" for who in ("alice", "bob", "carol")}
@@ -300,3 +300,32 @@ def test_bad_arguments_are_refused(tmp_path: Path, assignment: str, notebooks: l
         import_submissions(source, assignment, tmp_path / "c", notebooks)
     with pytest.raises(ImportFailed, match="no such file"):
         import_submissions(tmp_path / "missing.zip", "softmax", tmp_path / "c", NB)
+
+
+def test_a_file_lands_under_the_id_the_lms_gave_its_uploader_or_nowhere(tmp_path: Path) -> None:
+    """Names a student chose (the file's own name, a folder inside their submission) never pick the
+    id: only the fields the LMS wrote do, and a download is read with one LMS's rules throughout."""
+    moodle = make_zip(tmp_path / "moodle.zip", [
+        ("Ann Lee_11_assignsubmission_file_/softmax.ipynb", content("ann")),
+        ("Ann Lee_11_assignsubmission_file_Bob Ray_12_assignsubmission_file_softmax.ipynb", content("greedy")),
+        ("Cy Dee_13_assignsubmission_file_/Bob Ray_12_assignsubmission_file_/softmax.ipynb", content("nested")),
+        ("Bob Ray_12_assignsubmission_file_/softmax.ipynb", content("bob")),
+    ])
+    report = run(moodle, tmp_path / "m", student_id="userid")
+    assert imported(report, tmp_path / "m") == {
+        "Ann Lee_11_assignsubmission_file_/softmax.ipynb": "submitted/11/softmax/softmax.ipynb",
+        "Bob Ray_12_assignsubmission_file_/softmax.ipynb": "submitted/12/softmax/softmax.ipynb",
+    }
+    assert (tmp_path / "m/submitted/12/softmax/softmax.ipynb").read_bytes() == content("bob")
+    assert set(reasons(report)) == {
+        "Ann Lee_11_assignsubmission_file_Bob Ray_12_assignsubmission_file_softmax.ipynb",
+        "Cy Dee_13_assignsubmission_file_/Bob Ray_12_assignsubmission_file_/softmax.ipynb",
+    }
+    canvas = make_zip(tmp_path / "canvas.zip", [
+        ("leeann_11_501_softmax.ipynb", content("ann")),
+        ("rayb_12_502_x_99_assignsubmission_file_softmax.ipynb", content("moodle-shaped")),
+        ("rayb_12_503_cy__softmax.ipynb", content("generic-shaped")),
+    ])
+    report = run(canvas, tmp_path / "c", student_id="userid")
+    assert imported(report, tmp_path / "c") == {"leeann_11_501_softmax.ipynb": "submitted/11/softmax/softmax.ipynb"}
+    assert written(tmp_path / "c") == {"submitted/11/softmax/softmax.ipynb", "submitted/11/softmax/timestamp.txt"}

@@ -5,11 +5,17 @@ from ``source`` (a ``.zip`` file or a folder) to
 ``<course_dir>/submitted/<student_id>/<assignment>/<notebook>``, byte for byte, and returns an
 ``ImportReport`` of what it imported and what it rejected, with a one-line reason for each.
 
-Accepted names. ``PATH`` is a file's path inside the zip or folder; the first rule that fits wins:
+Accepted names. ``PATH`` is a file's path inside the zip or folder. A download comes from one
+LMS, so it is read with one layout throughout: the one whose rules fit the most of its notebooks
+(Moodle, Canvas or generic, in that order on a tie); a file that only another layout would fit is
+rejected. A student id comes only from the fields the LMS wrote, never from a name the student
+chose (the file's own name, a folder inside their submission):
 
 1. Moodle, a folder per submission: a file directly inside a folder named
-   ``<Full Name>_<id>_assignsubmission_file_`` (anywhere in PATH; the last ``_`` may be missing).
-2. Moodle, flat: a file named ``<Full Name>_<id>_assignsubmission_file_<file>`` (in any folder).
+   ``<Full Name>_<id>_assignsubmission_file_`` (the last ``_`` may be missing), with no such folder
+   above it (a submission folder inside another is a student's, and rejected).
+2. Moodle, flat: a file named ``<Full Name>_<id>_assignsubmission_file_<file>``, split at the
+   first ``_<digits>_assignsubmission_file_`` (the LMS's prefix comes first).
    Student id: the full name as a slug (accents removed, lowercase ASCII; each run of spaces
    becomes ``-``; characters other than letters, digits, ``.``, ``_``, ``-`` dropped), so
    ``Zoë Ångström`` gives ``zoe-angstrom``; or ``<id>`` with ``student_id="userid"``.

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import dataclasses
 import zipfile
 from contextlib import ExitStack
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Literal
 
-from .names import is_safe_id
+from .names import detect_layout, is_safe_id
 from .results import ImportedFile, ImportFailed, ImportReport, Rejected
-from .selection import Candidate, Rules, classify, drop_ambiguous, keep_newest
+from .selection import Candidate, Rules, classify, drop_ambiguous, entry_parts, keep_newest
 from .sources import list_entries
 
 MAX_FILE_BYTES = 50 * 1024 * 1024
@@ -36,7 +37,10 @@ def import_submissions(source: Path, assignment: str, course_dir: Path, notebook
     report = ImportReport()
     with ExitStack() as stack:
         candidates = []
-        for entry in list_entries(Path(source), max_entries, stack):
+        entries = list(list_entries(Path(source), max_entries, stack))
+        paths = [parts for entry in entries if (parts := entry_parts(entry)) and parts[-1].lower().endswith(".ipynb")]
+        rules = dataclasses.replace(rules, layout=detect_layout(paths, assignment))
+        for entry in entries:
             outcome = classify(entry, rules)
             if isinstance(outcome, Rejected):
                 report.rejected.append(outcome)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from .names import expected_notebook, is_safe_id, parse_name
+from .names import Layout, expected_notebook, is_safe_id, parse_name
 from .results import Rejected
 from .sources import UNSAFE_ZIP_PATH, Entry
 
@@ -22,6 +22,7 @@ class Rules:
     notebooks: tuple[str, ...]
     student_id: Literal["name", "userid"]
     max_file_bytes: int
+    layout: Layout = "generic"
 
 
 @dataclass(frozen=True)
@@ -36,20 +37,28 @@ class Candidate:
     late: bool = False
 
 
+def entry_parts(entry: Entry) -> list[str] | None:
+    """The parts of an entry's path, or None for entries skipped silently (dot files, ``__MACOSX``)."""
+    parts = [part for part in entry.name.split("/") if part not in ("", ".")]
+    if not parts or any(part.startswith(".") or part == "__MACOSX" for part in parts):
+        return None
+    return parts
+
+
 def classify(entry: Entry, rules: Rules) -> Candidate | Rejected | None:
     """Who and which notebook an entry is, a rejection, or None for entries skipped silently."""
     if entry.problem == UNSAFE_ZIP_PATH:
         return Rejected(entry.name, UNSAFE_ZIP_PATH)
-    parts = [part for part in entry.name.split("/") if part not in ("", ".")]
-    if not parts or any(part.startswith(".") or part == "__MACOSX" for part in parts):
+    parts = entry_parts(entry)
+    if parts is None:
         return None
     if entry.problem:
         return Rejected(entry.name, entry.problem)
     if not parts[-1].lower().endswith(".ipynb"):
         return Rejected(entry.name, f"not a notebook: {parts[-1]}")
-    named = parse_name(parts, rules.assignment, rules.student_id)
+    named = parse_name(parts, rules.assignment, rules.student_id, rules.layout)
     if named is None:
-        return Rejected(entry.name, f"unrecognised file name: {entry.name}")
+        return Rejected(entry.name, f"unrecognised file name: {entry.name} ({rules.layout} naming)")
     notebook = expected_notebook(named.file, rules.notebooks)
     if notebook is None:
         return Rejected(entry.name, f"notebook name {named.file!r} is not one of {', '.join(rules.notebooks)}")
