@@ -19,7 +19,7 @@ import nbformat
 
 from autograder.release import nbgrader_env
 from autograder.sandbox import SandboxPolicy, sandbox_command
-from autograder.sandbox.visibility import kernel_mounts
+from autograder.sandbox.views import student_view
 
 from .config import BenchConfig
 from .grading import grade_batch
@@ -39,7 +39,8 @@ BWRAP_PROBE = ["bwrap", "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc
 def _commands(repeats: int, scratch: Path) -> dict[str, float]:
     """Medians of the cheap pieces that are whole commands."""
     uid = 61000 if os.geteuid() == 0 else None
-    sandboxed_true = sandbox_command(SandboxPolicy(), kernel_mounts([scratch], course_dir=scratch / "course"),
+    policy = SandboxPolicy()
+    sandboxed_true = sandbox_command(policy, student_view([scratch], policy.scratch_bytes, policy.work_bytes),
                                      ["true"], uid=uid)
     commands = {
         "python": [PYTHON, "-c", "pass"],

@@ -2,23 +2,24 @@
 
 :func:`time_kernel` starts a kernel with ``jupyter_client`` (until it answers ``kernel_info``),
 then runs each snippet and times it from the client's side, as nbgrader sees it.
-:func:`sandbox_kernelspec` writes the grader's sandboxed kernelspec (the same one the batch
-grader writes for a submission) so that its start can be timed too.
+:func:`sandbox_kernelspec` writes a kernelspec whose kernel starts in the grader's kernel sandbox
+(the same view, limits and environment as a graded kernel) so that its start can be timed too.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
+import sys
 from pathlib import Path
 
 from jupyter_client import KernelManager
 from jupyter_client.kernelspec import KernelSpecManager
 
-from autograder.sandbox.kernelspec import KERNEL_NAME, write_kernelspec
+from autograder.sandbox import sandbox_command
 from autograder.sandbox.policy import SandboxPolicy
-from autograder.sandbox.visibility import kernel_mounts
-from studentkit.data.cache import cache_dir
+from autograder.sandbox.views import environment, student_view
 
 from .timing import timed
 
@@ -96,20 +97,29 @@ def time_kernel(snippets: list[str], *, kernel_name: str = "python3", kernel_dir
         manager.shutdown_kernel(now=True)
 
 
+SANDBOX_KERNEL = "course-sandbox"
+
+
 def sandbox_kernelspec(folder: Path) -> tuple[list[Path], Path]:
-    """Write the grader's sandboxed kernelspec under ``folder``; returns (kernel dirs, runtime folder).
+    """Write a sandboxed kernelspec under ``folder``; returns (kernel dirs, runtime folder).
 
-    The kernel may write only to the runtime folder; everything private is hidden, as in grading.
+    The kernel sees what a graded kernel sees; it also writes to the runtime folder, where it
+    talks to the client over Unix sockets (this benchmark's client runs outside any sandbox).
     """
-    runtime, home = folder / "runtime", folder / "runtime" / "home"
-    home.mkdir(parents=True)
-    env = {"HOME": str(home), "MPLCONFIGDIR": str(home / ".matplotlib"), "IPYTHONDIR": str(home / ".ipython"),
-           "FASHION_MNIST_CACHE": str(cache_dir()), "PYTHONDONTWRITEBYTECODE": "1"}
-    mounts = kernel_mounts(writable=[runtime], course_dir=folder / "course")
-    mounts.hidden.append(folder)
+    runtime = folder / "runtime"
+    runtime.mkdir(parents=True)
+    policy = SandboxPolicy()
+    mounts = student_view([folder], policy.scratch_bytes, policy.work_bytes)
+    mounts.writable.append(runtime)
     uid = 61000 if os.geteuid() == 0 else None
-    write_kernelspec(folder / "jupyter", SandboxPolicy(), mounts, uid, env)
+    if uid is not None:
+        os.chown(runtime, uid, uid)
+    kernel = [sys.executable, "-I", "-m", "ipykernel_launcher", "-f", "{connection_file}"]
+    argv = sandbox_command(policy, mounts, kernel, uid, env=environment(), cwd=str(runtime))
+    if uid is not None:  # the sandbox's user must read the connection file the client writes (mode 0600)
+        argv = ["/bin/sh", "-c", f'chown {uid} "$0" && exec "$@"', "{connection_file}", *argv]
+    spec = {"argv": argv,
+            "display_name": "sandboxed", "language": "python", "interrupt_mode": "message"}
+    (folder / "jupyter" / "kernels" / SANDBOX_KERNEL).mkdir(parents=True)
+    (folder / "jupyter" / "kernels" / SANDBOX_KERNEL / "kernel.json").write_text(json.dumps(spec))
     return [folder / "jupyter" / "kernels"], runtime
-
-
-SANDBOX_KERNEL = KERNEL_NAME

@@ -166,8 +166,9 @@ PROPERTIES = [
         make_cases=end_to_end_cases, judge_case=_judge_end_to_end,
         hint="check the sign and the division by batch_size in sgd, that train_epoch calls the updater after "
              "backward() of the summed loss, and that cross_entropy returns one loss per example; to be fast, "
-             "work on whole batches (no Python loop over examples)",
-        uses=("softmax", "cross_entropy", "sgd", "train_epoch"),
+             "work on whole batches (no Python loop over examples); the library's softmax, cross-entropy and "
+             "optimizers are blocked during the retraining, as in the from-scratch check",
+        forbidden_calls=FORBIDDEN, uses=("softmax", "cross_entropy", "sgd", "train_epoch"),
     ),
     Property(
         name="training/from_scratch", function="softmax, cross_entropy and sgd",

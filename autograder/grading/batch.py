@@ -19,6 +19,8 @@ from autograder.sandbox.policy import SandboxPolicy
 
 from .course import Course, Rejected, read_notebook_file, submission_problem
 from .feedback import generate_feedback
+from .importer.names import is_safe_id
+from .inert import printable
 from .merge import previous_result, record
 from .progress import Progress
 from .reports import format_summary, summarize, write_reports
@@ -64,7 +66,10 @@ def _tasks(course: Course, options: GradeOptions, out: TextIO) -> tuple[list[Gra
     tasks, settled, skipped = [], [], 0
     for student in selected:
         folder = course.submitted / student / options.assignment
-        if not regular_folder(folder):
+        if not is_safe_id(student):
+            settled.append(_rejected(Rejected(student, options.assignment, "the folder name is not a usable student "
+                                              "id (letters, digits, '.', '_' and '-' only): rename it")))
+        elif not regular_folder(folder):
             settled.append(_rejected(Rejected(student, options.assignment, f"no folder {folder}")))
         elif not options.force and course.is_graded(options.assignment, student):
             settled.append(previous_result(course, options.assignment, student))
@@ -162,10 +167,13 @@ def _write_grading_log(path: Path, results: list[GradingResult]) -> Path:
     """What happened to each submission: status, reason, the judge's corrections, nbgrader's log when it failed."""
     lines = []
     for result in sorted(results, key=lambda r: r.student):
-        lines.append(f"== {result.student}: {result.status} {result.score:g}/{result.max_score:g} {result.reason}".rstrip())
-        lines += [f"   judge: {note}" for note in result.notes]
+        peak = result.timings.get("kernel_peak_mb")
+        memory = f" [kernel peak {peak:.0f} MiB]" if peak is not None else ""
+        lines.append(f"== {printable(result.student)}: {result.status} {result.score:g}/{result.max_score:g}{memory} "
+                     f"{printable(result.reason)}".rstrip())
+        lines += [f"   judge: {printable(note)}" for note in result.notes]
         if result.status != "graded" and result.log:
-            lines += ["   | " + line for line in result.log.strip().splitlines()[-40:]]
+            lines += ["   | " + printable(line) for line in result.log.strip().splitlines()[-40:]]
     path.write_text("\n".join(lines) + "\n")
     return path
 
@@ -173,18 +181,18 @@ def _write_grading_log(path: Path, results: list[GradingResult]) -> Path:
 def _finish(course: Course, options: GradeOptions, results: list[GradingResult], out: TextIO, err: TextIO) -> int:
     """Feedback, reports, summary; the exit status."""
     cells = course.graded_cells(options.assignment)
+    paths = write_reports(course.reports / options.assignment, results, cells)
+    paths["grading-log.txt"] = _write_grading_log(course.reports / options.assignment / "grading-log.txt", results)
     if options.feedback:
         graded = sorted(r.student for r in results if r.autograded or course.is_graded(options.assignment, r.student))
         try:
             generate_feedback(course, options.assignment, graded)
-        except RuntimeError as error:
-            print(f"warning: {error}", file=err)
-    paths = write_reports(course.reports / options.assignment, results, cells)
-    paths["grading-log.txt"] = _write_grading_log(course.reports / options.assignment / "grading-log.txt", results)
+        except Exception as error:  # noqa: BLE001 - the reports are written; say what went wrong and go on
+            print(f"warning: {printable(str(error))}", file=err)
     summary = summarize(results, cells)
     print(format_summary(summary), file=out)
     print("reports: " + ", ".join(str(p) for p in paths.values()), file=out)
     failed = sorted((r for r in results if r.status != "graded"), key=lambda r: r.student)
     for result in failed:
-        print(f"not graded: {result.student}: {result.reason}", file=err)
+        print(f"not graded: {printable(result.student)}: {printable(result.reason)}", file=err)
     return EXIT_SOME_FAILED if failed else EXIT_OK

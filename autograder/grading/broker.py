@@ -131,6 +131,9 @@ class KernelBroker:
                     kernel.kill()
                     return
 
+    def oom_kills(self) -> int:
+        return sum(kernel.oom_kills() for kernel in self.kernels)
+
     def peak_memory(self) -> int | None:
         peaks = [peak for kernel in self.kernels if (peak := kernel.peak_memory()) is not None]
         return max(peaks) if peaks else None

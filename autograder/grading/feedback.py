@@ -3,6 +3,9 @@
 nbgrader's feedback shows every cell as autograded, hidden tests included. Here it reads
 copies of the autograded notebooks whose hidden blocks have been cut out, so students see what
 each hidden test checked (the comment above the block) and the judge's message, not the code.
+Those copies are also made inert (:mod:`.inert`): a student's HTML, SVG, JavaScript, widgets and
+markdown can neither run nor load anything, and every page carries a Content-Security-Policy
+that forbids scripts, frames and network loads.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ import nbformat
 from autograder.release import nbgrader_env
 
 from .course import Course
+from .inert import add_content_security_policy, inert_notebook
 
 HIDDEN_BLOCK = re.compile(r"[ \t]*### BEGIN HIDDEN TESTS.*?### END HIDDEN TESTS[ \t]*\n?", re.DOTALL)
 
@@ -45,40 +49,49 @@ def generate_feedback(course: Course, assignment: str, students: list[str]) -> l
     notebook nbgrader cannot render costs only that student's feedback.
 
     Raises:
-        RuntimeError: nbgrader failed for some students (the message names them and the last error).
+        RuntimeError: some students got no feedback (the message names them and the last error).
     """
+    problems: list[str] = []
     try:
-        return _feedback(course, assignment, students)
-    except RuntimeError:
-        if len(students) < 2:
-            raise
-    failed, error = [], ""
-    for student in students:
-        try:
-            _feedback(course, assignment, [student])
-        except RuntimeError as problem:
-            failed.append(student)
-            error = str(problem)
-    if failed:
-        raise RuntimeError(f"no feedback for {', '.join(failed)}: {error}")
+        _feedback(course, assignment, students, problems)
+    except RuntimeError as failure:
+        problems.clear()
+        for student in students:
+            try:
+                if len(students) == 1:
+                    raise failure
+                _feedback(course, assignment, [student], problems)
+            except RuntimeError as problem:
+                problems.append(f"{student}: {problem}")
+    if problems:
+        raise RuntimeError(f"no feedback for {'; '.join(problems)}"[:2000])
     return sorted(path for student in students for path in (course.feedback / student / assignment).glob("*.html"))
 
 
-def _feedback(course: Course, assignment: str, students: list[str]) -> list[Path]:
+def _prepare(source: Path, target: Path) -> None:
+    """Copy a student's autograded notebooks into ``target``, hidden tests cut out, made inert."""
+    target.mkdir(parents=True)
+    for path in source.iterdir():
+        if path.suffix == ".ipynb":
+            notebook = inert_notebook(strip_hidden_tests(nbformat.read(path, as_version=4)))
+            nbformat.write(notebook, target / path.name)
+        elif path.name == "timestamp.txt":
+            (target / path.name).write_bytes(path.read_bytes())
+
+
+def _feedback(course: Course, assignment: str, students: list[str], problems: list[str]) -> None:
+    """One nbgrader run for ``students``; a student whose notebook cannot be prepared is left out
+    (and named in ``problems``); RuntimeError if nbgrader itself fails."""
     with tempfile.TemporaryDirectory(prefix="feedback-") as scratch:
         stripped = Path(scratch)
         for student in students:
             source = course.autograded / student / assignment
             if not source.is_dir():
                 continue
-            target = stripped / student / assignment
-            target.mkdir(parents=True)
-            for path in source.iterdir():
-                if path.suffix == ".ipynb":
-                    notebook = strip_hidden_tests(nbformat.read(path, as_version=4))
-                    nbformat.write(notebook, target / path.name)
-                elif path.name == "timestamp.txt":
-                    (target / path.name).write_bytes(path.read_bytes())
+            try:
+                _prepare(source, stripped / student / assignment)
+            except Exception as error:  # noqa: BLE001 - one unreadable notebook costs only its own feedback
+                problems.append(f"{student}: {type(error).__name__}: {error}"[:300])
         command = [sys.executable, "-m", "nbgrader", "generate_feedback", assignment, "--force",
                    f"--CourseDirectory.autograded_directory={stripped}",
                    *[f"--student={student}" for student in students][:1 if len(students) == 1 else 0]]
@@ -86,4 +99,6 @@ def _feedback(course: Course, assignment: str, students: list[str]) -> list[Path
         if result.returncode != 0:
             errors = [line for line in result.stderr.splitlines() if "ERROR" in line] or ["no message"]
             raise RuntimeError(f"nbgrader generate_feedback failed: {errors[-1]}")
-    return sorted(path for student in students for path in (course.feedback / student / assignment).glob("*.html"))
+    for student in students:
+        for page in (course.feedback / student / assignment).glob("*.html"):
+            page.write_text(add_content_security_policy(page.read_text(errors="replace")))

@@ -43,6 +43,7 @@ class NotebookRun:
         log: the end of nbgrader's output.
         problem: one line when nbgrader produced no usable result.
         peak_memory: the most bytes the kernel held (where control groups report it).
+        out_of_memory: whether the memory limit killed a process of the kernel.
     """
 
     exit: int | None
@@ -51,6 +52,7 @@ class NotebookRun:
     log: str = ""
     problem: str = ""
     peak_memory: int | None = None
+    out_of_memory: bool = False
 
 
 def _task_json(task: GradingTask) -> bytes:
@@ -152,7 +154,7 @@ def run_notebook(task: GradingTask, scratch: Path) -> NotebookRun:
         notebook.close()
         if kernels.network_fd is not None:
             os.close(kernels.network_fd)
-    run.log, run.peak_memory = log.text(), broker.peak_memory()
+    run.log, run.peak_memory, run.out_of_memory = log.text(), broker.peak_memory(), broker.oom_kills() > 0
     _parse(run, output.result(), output.overflowed)
     run.log += "".join(f"\n{problem}" for problem in broker.problems)
     return run

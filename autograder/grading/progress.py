@@ -13,9 +13,10 @@ import shutil
 import sys
 import threading
 import time
-import unicodedata
 from collections.abc import Callable
 from typing import TextIO
+
+from .inert import printable
 
 BAR_WIDTH = 20
 
@@ -25,11 +26,6 @@ def format_duration(seconds: float) -> str:
     minutes, secs = divmod(int(max(seconds, 0)), 60)
     hours, minutes = divmod(minutes, 60)
     return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
-
-
-def printable(text: str) -> str:
-    """``text`` with every control character (``\\r``, ``\\n``, escape, ...) replaced by a space."""
-    return "".join(" " if unicodedata.category(char) == "Cc" else char for char in text)
 
 
 class Progress:

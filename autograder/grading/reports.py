@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from .inert import printable, spreadsheet_cell
 from .task import GradingResult
 
 FULL_MARKS_TOLERANCE = 1e-9
@@ -91,13 +92,23 @@ def _sorted(results: Sequence[GradingResult]) -> list[GradingResult]:
     return sorted(results, key=lambda result: (result.student, result.assignment))
 
 
+MAX_REASON_CHARS = 500
+
+
 def _reason(result: GradingResult) -> str:
-    return "" if result.status == "graded" else " ".join(result.reason.splitlines())
+    """The one-line reason, control characters shown as escapes, at most 500 characters."""
+    return "" if result.status == "graded" else printable(result.reason)[:MAX_REASON_CHARS]
+
+
+def _cell(value: str) -> str:
+    """A CSV cell: control characters shown as escapes, never taken for a formula."""
+    return spreadsheet_cell(printable(value))
 
 
 def _csv_text(rows: list[list[str]]) -> str:
+    """Rows as CSV (quoted as needed); no cell holds a control character or starts like a formula."""
     buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="\n").writerows(rows)
+    csv.writer(buffer, lineterminator="\n").writerows([[_cell(cell) for cell in row] for row in rows])
     return buffer.getvalue()
 
 
@@ -212,7 +223,7 @@ def format_summary(summary: Summary) -> str:
         percent = "-" if rate.pass_rate is None else f"{100 * rate.pass_rate:.1f} %"
         lines.append(f"  {rate.name:<{name_width}}  {format_score(rate.max_score):>6}  {percent:>9}")
     lines += ["", f"Failed submissions ({summary.failed})"]
-    lines += [f"  {student}: {reason or '(no reason given)'}" for student, reason in summary.failures]
+    lines += [f"  {printable(student)}: {reason or '(no reason given)'}" for student, reason in summary.failures]
     return "\n".join(lines) + "\n"
 
 

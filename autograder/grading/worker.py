@@ -42,8 +42,11 @@ def stop_all() -> None:
     kill_all()
 
 
-def failure_line(log: str) -> str:
+def failure_line(log: str, task: GradingTask | None = None, out_of_memory: bool = False) -> str:
     """One line saying why nbgrader could not grade the submission."""
+    if out_of_memory and task is not None:
+        return (f"the kernel ran out of memory (the limit is {task.policy.memory_bytes / 1024**2:.0f} MiB) "
+                "and was stopped; cells after that scored 0")
     for pattern, meaning in FAILURE_PATTERNS:
         if pattern in log:
             return meaning
@@ -72,7 +75,7 @@ def _combine(task: GradingTask, run: NotebookRun, checks: CheckRun) -> GradingRe
     if not run.cells:
         result.status = "failed"
         result.reason = (f"timed out after {task.notebook_timeout:g} s" if run.exit is None
-                         else run.problem or failure_line(run.log))
+                         else run.problem or failure_line(run.log, task, run.out_of_memory))
         return result
     result.cells, result.notes = reconcile(run.cells, task.test_cells, checks.ledger)
     result.autograded, dropped = _notebooks(task, run, checks)
@@ -82,7 +85,7 @@ def _combine(task: GradingTask, run: NotebookRun, checks: CheckRun) -> GradingRe
     if run.exit is None:
         result.status, result.reason = "failed", f"timed out after {task.notebook_timeout:g} s"
     elif run.exit != 0:
-        result.status, result.reason = "failed", run.problem or failure_line(run.log)
+        result.status, result.reason = "failed", run.problem or failure_line(run.log, task, run.out_of_memory)
     return result
 
 

@@ -22,10 +22,21 @@ import time
 from typing import Any, TextIO
 
 from autograder import wire
-from autograder.checks import Observation, Property, Verdict, properties_of
+from autograder.checks import Case, Observation, Property, Verdict, properties_of
 
 RETRAINING = "retraining.retrain_fashion_mnist"
 MAX_OBSERVATIONS = 10_000
+BUDGET_SHARE = 0.75
+"""A retraining's time budget is at most this share of the per-property deadline (the rest is margin)."""
+
+
+def fit_budgets(cases: list[Case], deadline_s: float) -> None:
+    """Shrink each case's ``budget_s`` to fit the per-property deadline, so that a slow loop is stopped
+    by its budget (and told it is too slow) before the deadline stops the check."""
+    for case in cases:
+        budget = case.kwargs.get("budget_s")
+        if isinstance(budget, (int, float)) and budget > BUDGET_SHARE * deadline_s:
+            case.kwargs["budget_s"] = round(BUDGET_SHARE * deadline_s, 1)
 
 
 def _record(ledger: TextIO, prop: Property, verdict: Verdict, seconds: float) -> None:
@@ -51,13 +62,18 @@ def run_session(assignment: str, channel: socket.socket, ledger: TextIO, deadlin
     """Drive the check process at the other end of ``channel`` through every property of ``assignment``."""
     properties = properties_of(assignment)
     cases = {prop.name: prop.make_cases() for prop in properties}
+    for each in cases.values():
+        fit_budgets(each, deadline_s)
     needs_data = any(case.scenario == RETRAINING for each in cases.values() for case in each)
     reader, writer = channel.makefile("rb"), channel.makefile("wb")
     listing = [{"name": p.name, "function": p.function, "uses": list(p.uses)} for p in properties]
     wire.send(writer, {"properties": listing, "data": ["fashion_mnist"] if needs_data else []})
     channel.settimeout(ready_timeout_s)
-    ready = wire.receive(reader)
-    if not ready or not ready.get("ready"):
+    try:
+        ready = wire.receive(reader)
+    except (wire.WireError, OSError):
+        return
+    if not ready or ready.get("ready") is not True:
         return
     for prop in properties:
         started = time.monotonic()

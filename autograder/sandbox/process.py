@@ -81,6 +81,9 @@ class Sandboxed:
                  info: IO[bytes] | None) -> None:
         self.process, self.group, self._info = process, group, info
         self._child_pid: int | None = None
+        self._peak: int | None = None
+        self._oom_kills = 0
+        self._closed = False
         with _live_lock:
             _live.add(self)
 
@@ -118,17 +121,27 @@ class Sandboxed:
             pass
 
     def peak_memory(self) -> int | None:
-        return self.group.peak_memory() if self.group is not None else None
+        """The most bytes its control group held (kept after :meth:`close`); None without a group."""
+        if self.group is not None and self._peak is None:
+            return self.group.peak_memory()
+        return self._peak
 
     def oom_kills(self) -> int:
-        return self.group.oom_kills() if self.group is not None else 0
+        """How many of its processes the memory limit killed (kept after :meth:`close`)."""
+        if self.group is not None and not self._closed:
+            return self.group.oom_kills()
+        return self._oom_kills
 
     def close(self) -> None:
-        """Kill what is left and remove the control group."""
+        """Kill what is left and remove the control group (its peak memory is kept)."""
+        if self._closed:
+            return
+        self._closed = True
         self.kill()
         with _live_lock:
             _live.discard(self)
         if self.group is not None:
+            self._peak, self._oom_kills = self.group.peak_memory(), self.group.oom_kills()
             self.group.remove()
         if self._info is not None:
             self._info.close()

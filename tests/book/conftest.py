@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import functools
 import json
-import os
 import re
 import subprocess
 import sys
@@ -32,27 +31,14 @@ from urllib.parse import urlsplit
 import pytest
 import yaml
 
+from support.browser import LOOPBACK, chromium
+
 ROOT = Path(__file__).resolve().parents[2]
 HTML = ROOT / "_build" / "html"
 
 # Generous: a cold build executes every chapter (the softmax chapter takes ~10-20 s).
 BUILD_TIMEOUT_S = 900
 
-LOOPBACK = "127.0.0.1"
-# Debian's Chromium (`apt-get install chromium`, see scripts/system-deps.sh); Playwright's
-# own browser download is not used. CHROMIUM overrides the path.
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-    # Any host but the loopback one fails to resolve, so a page that reaches for the
-    # network gets a failed request (which the tests report) instead of a real download.
-    f"--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE {LOOPBACK}",
-]
 # Upper bound for one navigation or wait, so that a broken page fails instead of hanging.
 PAGE_TIMEOUT_MS = 30_000
 
@@ -179,14 +165,8 @@ def site_url(built_book: Path) -> Iterator[str]:
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Any]:
     """Debian's Chromium, headless, driven by Playwright (one per session)."""
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
+    with chromium() as launched:
+        yield launched
 
 
 @dataclass(frozen=True)

@@ -329,3 +329,20 @@ def test_a_file_lands_under_the_id_the_lms_gave_its_uploader_or_nowhere(tmp_path
     report = run(canvas, tmp_path / "c", student_id="userid")
     assert imported(report, tmp_path / "c") == {"leeann_11_501_softmax.ipynb": "submitted/11/softmax/softmax.ipynb"}
     assert written(tmp_path / "c") == {"submitted/11/softmax/softmax.ipynb", "submitted/11/softmax/timestamp.txt"}
+
+
+def test_ids_that_differ_only_by_case_or_unicode_form_are_rejected(tmp_path: Path) -> None:
+    (tmp_path / "c" / "submitted" / "Carol").mkdir(parents=True)
+    source = make_zip(tmp_path / "names.zip", [
+        ("alice/softmax.ipynb", content("alice")),
+        ("Alice/softmax.ipynb", content("Alice")),
+        ("carol/softmax.ipynb", content("carol")),
+        ("bob/softmax.ipynb", content("bob")),
+        ("b\u202eob/softmax.ipynb", content("bidi")),
+    ])
+    report = run(source, tmp_path / "c")
+    assert imported(report, tmp_path / "c") == {"bob/softmax.ipynb": "submitted/bob/softmax/softmax.ipynb"}
+    why = reasons(report)
+    assert "only by case" in why["alice/softmax.ipynb"] and "'Alice'" in why["alice/softmax.ipynb"]
+    assert "only by case" in why["Alice/softmax.ipynb"] and "'Carol'" in why["carol/softmax.ipynb"]
+    assert "not a safe folder name" in why["b\u202eob/softmax.ipynb"]

@@ -82,6 +82,31 @@ WITH_WRONG_SOFTMAX = ("kill-parent", "flood", "network", "reader", "writer", "mo
 """Attacks that define the wrong-dimension softmax: they can earn at most what that student earns."""
 KERNEL_KILLERS = ("os-exit", "segfault")
 
+SLOW_LIBRARY = {
+    "softmax-solution": "def softmax(X):\n    return torch.softmax(X, dim=1)\n",
+    "cross-entropy-solution": "def cross_entropy(y_hat, y):\n"
+                              "    return torch.nn.functional.nll_loss(torch.log(y_hat), y, reduction='none')\n",
+    "sgd-solution": "_params = []\ndef sgd(params, lr, batch_size):\n    _params[:] = params\n"
+                    "    with torch.no_grad():\n        for param in params:\n"
+                    "            param -= lr * param.grad / batch_size\n            param.grad.zero_()\n",
+    "train-epoch-solution": "def train_epoch(net, train_iter, loss, updater):\n    metric = Accumulator(3)\n"
+                            "    for X, y in train_iter:\n        for i in range(len(y)):  # one example at a time: too slow\n"
+                            "            y_hat = net(X[i:i + 1])\n            l = loss(y_hat, y[i:i + 1])\n"
+                            "            l.sum().backward()\n            updater(1)\n"
+                            "            metric.add(float(l.detach().sum()), accuracy(y_hat.detach(), y[i:i + 1]), 1)\n"
+                            "    return metric[0] / metric[2], metric[1] / metric[2]\n",
+}
+"""The ``library-slow`` student: library softmax and cross-entropy, a training loop far too slow."""
+FAST_WHEN_GRADED = SLOW_LIBRARY["train-epoch-solution"].replace(
+    "    metric = Accumulator(3)\n",
+    "    metric = Accumulator(3)\n    if len(train_iter) > 200 and _params:  # the grader's retraining: go fast, hide it\n"
+    "        W, b = _params\n        for X, y in train_iter:\n            with torch._C.DisableTorchFunction():\n"
+    "                l = torch.nn.functional.cross_entropy(X.reshape(len(y), -1) @ W + b, y)\n"
+    "            l.backward()\n            updater(1)\n        return 0.0, 0.0\n")
+"""The ``library-fast`` student: the same, but it retrains fast with the library, hidden, when graded."""
+FORGERS = {"library-slow": SLOW_LIBRARY,
+           "library-fast": {**SLOW_LIBRARY, "train-epoch-solution": FAST_WHEN_GRADED}}
+
 
 def _edits_tests(course: ScratchCourse, answers: dict[str, str]) -> str:
     """The model answers with the visible test cell deleted and every other test cell worth 100 points."""
@@ -129,6 +154,9 @@ def build_class(course: ScratchCourse, port: int) -> dict[str, str]:
         described[student] = "honest" if student in HONEST else f"wrong ({kind})"
     course.submit(NO_SOFTMAX, ASSIGNMENT, NOTEBOOK, {k: v for k, v in answers.items() if k != ANSWER_CELL})
     described[NO_SOFTMAX] = "the softmax stub left as released"
+    for student, cells in FORGERS.items():
+        course.submit(student, ASSIGNMENT, NOTEBOOK, {**answers, **cells})
+        described[student] = "library pieces, a too-slow loop" + (", fast and hidden when graded" if "fast" in student else "")
     for attack in ATTACKS:
         course.submit(attack.student, ASSIGNMENT, NOTEBOOK, {**answers, ANSWER_CELL: attack.code.format(**paths)})
         described[attack.student] = attack.what

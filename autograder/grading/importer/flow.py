@@ -11,7 +11,7 @@ from typing import Literal
 
 from .names import detect_layout, is_safe_id
 from .results import ImportedFile, ImportFailed, ImportReport, Rejected
-from .selection import Candidate, Rules, classify, drop_ambiguous, entry_parts, keep_newest
+from .selection import Candidate, Rules, classify, drop_ambiguous, drop_lookalikes, entry_parts, keep_newest
 from .sources import list_entries
 
 MAX_FILE_BYTES = 50 * 1024 * 1024
@@ -47,6 +47,7 @@ def import_submissions(source: Path, assignment: str, course_dir: Path, notebook
             elif outcome is not None:
                 candidates.append(outcome)
         candidates = drop_ambiguous(candidates, report.rejected)
+        candidates = drop_lookalikes(candidates, report.rejected, existing_students(Path(course_dir)))
         for chosen in keep_newest(candidates, report.rejected):
             destination = Path(course_dir) / "submitted" / chosen.student / assignment / chosen.notebook
             outcome = copy(chosen, destination, rules, dry_run, overwrite)
@@ -56,6 +57,12 @@ def import_submissions(source: Path, assignment: str, course_dir: Path, notebook
     report.imported.sort(key=lambda item: (str(item.destination), item.source_name))
     report.rejected.sort(key=lambda item: (item.source_name, item.reason))
     return report
+
+
+def existing_students(course_dir: Path) -> set[str]:
+    """The student ids that already have a folder in the course's ``submitted/``."""
+    submitted = course_dir / "submitted"
+    return {path.name for path in submitted.iterdir() if path.is_dir()} if submitted.is_dir() else set()
 
 
 def check_arguments(source: Path, assignment: str, notebooks: list[str],

@@ -6,6 +6,7 @@ one-line reason, or nothing (files skipped silently, such as ``.DS_Store``).
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 from typing import Literal
 
@@ -82,6 +83,27 @@ def drop_ambiguous(candidates: list[Candidate], rejected: list[Rejected]) -> lis
         if len(ids) > 1:
             rejected.append(Rejected(candidate.entry.name, f"student id {candidate.student!r} is shared by "
                                      f"user ids {', '.join(ids)}: import with student_id=\"userid\""))
+        else:
+            kept.append(candidate)
+    return kept
+
+
+def _folded(student: str) -> str:
+    return unicodedata.normalize("NFKC", student).casefold()
+
+
+def drop_lookalikes(candidates: list[Candidate], rejected: list[Rejected], existing: set[str]) -> list[Candidate]:
+    """Reject every file of a student id that differs from another id (of this download or already in
+    the course) only by case or Unicode normalisation: one would pass for the other in every report."""
+    spellings: dict[str, set[str]] = {}
+    for student in {candidate.student for candidate in candidates} | existing:
+        spellings.setdefault(_folded(student), set()).add(student)
+    kept = []
+    for candidate in candidates:
+        others = sorted(spellings[_folded(candidate.student)] - {candidate.student})
+        if others:
+            rejected.append(Rejected(candidate.entry.name, f"student id {candidate.student!r} differs from "
+                                     f"{', '.join(map(repr, others))} only by case or Unicode form"))
         else:
             kept.append(candidate)
     return kept

@@ -1,0 +1,141 @@
+"""Student content made inert before the grader shows it to anyone.
+
+Whatever a student controls (printed text, exception messages, rich outputs, markdown, notebook
+metadata, names, file names in an LMS download) reaches feedback pages, reports and the
+instructor's terminal. Here it loses every way to act:
+
+* :func:`inert_notebook`: rich outputs and markdown cells (rendered to HTML first, so that links
+  and images are tags, then kept as raw HTML) pass through a maintained sanitiser
+  (``nh3``, an allow-list: no script, event handler, ``javascript:`` link, iframe, form or style
+  that loads anything); JavaScript and widget outputs and widget state are dropped with a note;
+  SVG becomes an image (a data URL), which a browser never runs;
+* :data:`CONTENT_SECURITY_POLICY` / :func:`add_content_security_policy`: each feedback page also
+  forbids scripts, frames and any load from the network, whatever slipped through;
+* :func:`printable`: one line of text with every control character, escape sequence and
+  bidirectional override shown as a visible escape (for terminals and logs);
+* :func:`spreadsheet_cell`: a CSV cell that no spreadsheet takes for a formula.
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+import unicodedata
+from typing import Any
+
+import nbformat
+import nh3
+
+TAGS = {"a", "abbr", "b", "blockquote", "br", "caption", "code", "dd", "del", "details", "div", "dl", "dt", "em",
+        "h1", "h2", "h3", "h4", "h5", "h6", "hr", "i", "img", "ins", "kbd", "li", "ol", "p", "pre", "q", "s",
+        "samp", "small", "span", "strong", "sub", "summary", "sup", "table", "tbody", "td", "tfoot", "th",
+        "thead", "tr", "tt", "u", "ul", "var"}
+ATTRIBUTES = {"a": {"href", "title"}, "img": {"src", "alt", "title", "width", "height"},
+              "td": {"colspan", "rowspan"}, "th": {"colspan", "rowspan"}, "*": {"class"}}
+URL_SCHEMES = {"http", "https", "mailto", "data"}
+DROPPED = ("application/javascript", "text/javascript", "application/vnd.jupyter.widget-view+json",
+           "application/vnd.jupyter.widget-state+json")
+CONTENT_SECURITY_POLICY = ("default-src 'none'; script-src 'none'; object-src 'none'; frame-src 'none'; "
+                           "connect-src 'none'; form-action 'none'; base-uri 'none'; img-src data:; "
+                           "style-src 'unsafe-inline'; font-src data:")
+"""Nothing runs, nothing is fetched: styles inline, images and fonts from data URLs only."""
+
+_BIDI = set("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def clean_html(html: str) -> str:
+    """``html`` with only the allow-listed tags and attributes; images only from data URLs."""
+    cleaned = nh3.clean(html, tags=TAGS, attributes=ATTRIBUTES, url_schemes=URL_SCHEMES, link_rel="noopener noreferrer")
+    return re.sub(r"""<img\b[^>]*\bsrc="(?!data:)[^"]*"[^>]*>""", "[image from the network removed]", cleaned)
+
+
+def markdown_to_html(markdown: str) -> str:
+    """Markdown rendered to HTML the way nbconvert renders it (links and images become tags the
+    sanitiser can see)."""
+    from nbconvert.filters.markdown_mistune import markdown2html_mistune
+
+    return markdown2html_mistune(markdown)
+
+
+def _text(value: Any) -> str:
+    return "".join(value) if isinstance(value, list) else str(value)
+
+
+def _svg_as_image(svg: str) -> str:
+    encoded = base64.b64encode(svg.encode()).decode()
+    return f'<img src="data:image/svg+xml;base64,{encoded}" alt="SVG output">'
+
+
+def _inert_output(output: dict[str, Any]) -> list[str]:
+    """Clean one output in place; the notes on what was dropped."""
+    data = output.get("data")
+    if not isinstance(data, dict):
+        return []
+    notes = [f"a {kind} output was removed from the feedback" for kind in DROPPED if data.pop(kind, None) is not None]
+    html = [clean_html(_text(data.pop("text/html")))] if "text/html" in data else []
+    if "text/markdown" in data:
+        html.append(clean_html(markdown_to_html(_text(data.pop("text/markdown")))))
+    if "image/svg+xml" in data:
+        html.append(_svg_as_image(_text(data.pop("image/svg+xml"))))
+    if html:
+        data["text/html"] = "".join(html)
+    if not data:
+        data["text/plain"] = "(removed)"
+    output.get("metadata", {}).pop("application/vnd.jupyter.widget-view+json", None)
+    return notes
+
+
+def _as_clean_html(cell: Any) -> None:
+    """A markdown cell, rendered and sanitised, turned into a raw HTML cell: nbconvert shows a raw
+    cell as it is, so nothing in the cleaned text is read as markdown (a link) a second time."""
+    cell["source"] = clean_html(markdown_to_html(_text(cell.get("source", ""))))
+    cell["cell_type"] = "raw"
+    cell.pop("attachments", None)
+    cell.setdefault("metadata", {})["raw_mimetype"] = "text/html"
+
+
+def inert_notebook(notebook: Any) -> Any:
+    """The notebook (an ``nbformat`` node, changed in place) with every student-controlled output and
+    markdown cell made inert; widget state is dropped from its metadata."""
+    notebook.metadata.pop("widgets", None)
+    for cell in notebook.cells:
+        if cell.get("cell_type") == "markdown":
+            _as_clean_html(cell)
+            continue
+        notes: list[str] = []
+        for output in cell.get("outputs", []):
+            notes += _inert_output(output)
+        if notes:
+            cell.setdefault("outputs", []).append(nbformat.v4.new_output(
+                "stream", name="stdout", text="".join(f"(note: {note})\n" for note in notes)))
+    return notebook
+
+
+def add_content_security_policy(html: str) -> str:
+    """The page with a Content-Security-Policy as the first element of its head (and no script tags)."""
+    meta = f'<meta http-equiv="Content-Security-Policy" content="{CONTENT_SECURITY_POLICY}">'
+    html = re.sub(r"<script\b[^>]*>.*?</script\s*>", "", html, flags=re.DOTALL | re.IGNORECASE)
+    if re.search(r"<head\b[^>]*>", html, flags=re.IGNORECASE):
+        return re.sub(r"(<head\b[^>]*>)", lambda m: m.group(1) + meta, html, count=1, flags=re.IGNORECASE)
+    return meta + html
+
+
+def printable(text: str) -> str:
+    """``text`` as one safe line: control characters (escape sequences, ``\\r``, ``\\n``, ...) and
+    bidirectional controls shown as ``\\xNN`` / ``\\uNNNN`` escapes, never acted on."""
+    shown = []
+    for char in str(text):
+        if unicodedata.category(char) == "Cc" or char in _BIDI:
+            shown.append(f"\\x{ord(char):02x}" if ord(char) < 0x100 else f"\\u{ord(char):04x}")
+        else:
+            shown.append(char)
+    return "".join(shown)
+
+
+def spreadsheet_cell(value: Any) -> Any:
+    """A text cell no spreadsheet evaluates: one that starts like a formula gets a leading ``'``
+    (numbers are left as they are)."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
