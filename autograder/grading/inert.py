@@ -4,7 +4,7 @@ Whatever a student controls (printed text, exception messages, rich outputs, mar
 metadata, names, file names in an LMS download) reaches feedback pages, reports and the
 instructor's terminal. Here it loses every way to act:
 
-* :func:`inert_notebook`: rich outputs and markdown cells (rendered to HTML first, so that links
+* :func:`inert_outputs` (stored notebooks) and :func:`inert_notebook` (feedback): rich outputs and markdown cells (rendered to HTML first, so that links
   and images are tags, then kept as raw HTML) pass through a maintained sanitiser
   (``nh3``, an allow-list: no script, event handler, ``javascript:`` link, iframe, form or style
   that loads anything); JavaScript and widget outputs and widget state are dropped with a note;
@@ -72,7 +72,7 @@ def _inert_output(output: dict[str, Any]) -> list[str]:
     data = output.get("data")
     if not isinstance(data, dict):
         return []
-    notes = [f"a {kind} output was removed from the feedback" for kind in DROPPED if data.pop(kind, None) is not None]
+    notes = [f"a {kind} output was removed (it could run code)" for kind in DROPPED if data.pop(kind, None) is not None]
     html = [clean_html(_text(data.pop("text/html")))] if "text/html" in data else []
     if "text/markdown" in data:
         html.append(clean_html(markdown_to_html(_text(data.pop("text/markdown")))))
@@ -95,20 +95,27 @@ def _as_clean_html(cell: Any) -> None:
     cell.setdefault("metadata", {})["raw_mimetype"] = "text/html"
 
 
-def inert_notebook(notebook: Any) -> Any:
-    """The notebook (an ``nbformat`` node, changed in place) with every student-controlled output and
-    markdown cell made inert; widget state is dropped from its metadata."""
+def inert_outputs(notebook: Any) -> Any:
+    """The notebook (changed in place) with every output inert and widget state dropped; the
+    cells themselves are left as they are (what the batch grader stores in ``autograded/``, which
+    formgrader shows)."""
     notebook.metadata.pop("widgets", None)
     for cell in notebook.cells:
-        if cell.get("cell_type") == "markdown":
-            _as_clean_html(cell)
-            continue
         notes: list[str] = []
         for output in cell.get("outputs", []):
             notes += _inert_output(output)
         if notes:
             cell.setdefault("outputs", []).append(nbformat.v4.new_output(
                 "stream", name="stdout", text="".join(f"(note: {note})\n" for note in notes)))
+    return notebook
+
+
+def inert_notebook(notebook: Any) -> Any:
+    """The notebook (changed in place) with every output and markdown cell inert (for feedback)."""
+    inert_outputs(notebook)
+    for cell in notebook.cells:
+        if cell.get("cell_type") == "markdown":
+            _as_clean_html(cell)
     return notebook
 
 

@@ -15,6 +15,7 @@ from typing import Any
 
 import nbformat
 
+from .inert import inert_outputs
 from .task import CellScore
 
 CHECK_CALL = re.compile(r"""check\(\s*["']([\w/]+)["']""")
@@ -92,7 +93,8 @@ def _without_placeholder(outputs: list[Any]) -> list[Any]:
 
 def annotate(notebook_text: str, notebook: str, test_cells: dict[str, list[str]],
              ledger: list[dict[str, Any]]) -> str:
-    """The executed notebook with each test cell's placeholder replaced by the judge's verdicts."""
+    """The executed notebook with each test cell's placeholder replaced by the judge's verdicts,
+    and every output made inert (see :mod:`.inert`), as it is stored for nbgrader and formgrader."""
     parsed = nbformat.reads(notebook_text, as_version=4)
     verdicts = _verdicts(ledger)
     for cell in parsed.cells:
@@ -101,4 +103,4 @@ def annotate(notebook_text: str, notebook: str, test_cells: dict[str, list[str]]
         if cell.get("cell_type") != "code" or not properties:
             continue
         cell["outputs"] = _without_placeholder(cell.get("outputs", [])) + _verdict_outputs(properties, verdicts)
-    return nbformat.writes(parsed)
+    return nbformat.writes(inert_outputs(parsed))

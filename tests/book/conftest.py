@@ -31,7 +31,7 @@ from urllib.parse import urlsplit
 import pytest
 import yaml
 
-from support.browser import LOOPBACK, chromium
+from support.browser import LOOPBACK
 
 ROOT = Path(__file__).resolve().parents[2]
 HTML = ROOT / "_build" / "html"
@@ -160,13 +160,6 @@ def site_url(built_book: Path) -> Iterator[str]:
         server.shutdown()
         server.server_close()
         thread.join(timeout=10)
-
-
-@pytest.fixture(scope="session")
-def browser() -> Iterator[Any]:
-    """Debian's Chromium, headless, driven by Playwright (one per session)."""
-    with chromium() as launched:
-        yield launched
 
 
 @dataclass(frozen=True)

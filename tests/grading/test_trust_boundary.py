@@ -43,6 +43,7 @@ from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import nbformat
 import pytest
@@ -50,7 +51,6 @@ import pytest
 from autograder.release import REPO_ROOT
 from autograder.grading.inert import printable, spreadsheet_cell
 from autograder.sandbox import cgroup
-from support.browser import chromium
 from support.nbgrader_course import ScratchCourse
 from support.processes import sandboxed_processes
 
@@ -449,22 +449,27 @@ def _page_state(browser: object, page_path: Path) -> tuple[object, list[str]]:
 
 
 @pytest.mark.slow
-def test_feedback_pages_run_and_load_nothing_a_student_wrote(boundary: BoundaryRun) -> None:
+def test_feedback_pages_run_and_load_nothing_a_student_wrote(boundary: BoundaryRun, browser: Any) -> None:
     pages = {student: boundary.course / "feedback" / student / ASSIGNMENT / f"{NOTEBOOK}.html"
              for student in (*LIVE, "honest")}
-    with chromium() as browser:
-        for student, page in pages.items():
-            html = page.read_text()
-            assert '<meta http-equiv="Content-Security-Policy"' in html.split("</head>")[0], student
-            live = re.search(LIVE_TAG, html, re.I)
-            assert live is None, (student, live and html[live.start() - 100:live.end() + 100])
-            state, requested = _page_state(browser, page)
-            assert state is None, f"a script of {student} ran: window.pwned = {state}"
-            assert requested == [], f"the feedback page of {student} fetched {requested}"
+    for student, page in pages.items():
+        html = page.read_text()
+        assert '<meta http-equiv="Content-Security-Policy"' in html.split("</head>")[0], student
+        live = re.search(LIVE_TAG, html, re.I)
+        assert live is None, (student, live and html[live.start() - 100:live.end() + 100])
+        state, requested = _page_state(browser, page)
+        assert state is None, f"a script of {student} ran: window.pwned = {state}"
+        assert requested == [], f"the feedback page of {student} fetched {requested}"
     assert boundary.server.hits == [], boundary.server.hits
     notes = pages["live-outputs"].read_text()
     assert "application/javascript output was removed" in notes and "widget-view+json output was removed" in notes
     assert "a widget" in notes or "(removed)" in notes
+    stored = nbformat.read(boundary.course / "autograded" / "live-outputs" / ASSIGNMENT / f"{NOTEBOOK}.ipynb", 4)
+    rich = [output.get("data", {}) for cell in stored.cells for output in cell.get("outputs", [])]
+    assert rich and not any(kind in data for data in rich for kind in ("application/javascript", "image/svg+xml",
+                                                                        "application/vnd.jupyter.widget-view+json"))
+    assert not any(re.search(LIVE_TAG, str(data.get("text/html", "")), re.I) for data in rich), \
+        "the notebook formgrader shows is inert too"
 
 
 @pytest.mark.slow
