@@ -1,7 +1,10 @@
 """The judge: compares what a student's function did with the reference, in a clean process.
 
-Run as ``python -I -m autograder.judge``: it reads requests from standard input and writes
-replies to standard output (see :mod:`autograder.wire`). A conversation for one property:
+Two modes (see :mod:`autograder.judge.__main__`). Under the batch grader it drives one check
+process through every property of an assignment and keeps the ledger
+(:mod:`autograder.judge.session`). Under plain ``nbgrader autograde`` it serves a kernel over
+standard input and output (:func:`serve`; messages: :mod:`autograder.wire`), one conversation
+per property:
 
 1. kernel -> judge ``{"property": "softmax/extreme_logits"}``
 2. judge -> kernel ``{"cases": [...], "forbidden": [...]}``  (or ``{"error": ...}``)
