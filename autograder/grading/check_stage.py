@@ -54,9 +54,7 @@ def code_cells(task: GradingTask) -> list[str]:
     """The sources the check process runs: each notebook's code cells in order, test cells left
     out, locked cells as the gradebook has them (a student's edit of a locked cell does not count)."""
     sources = []
-    for name in sorted(task.notebooks, key=lambda n: task.notebook_order.index(n) if n in task.notebook_order else 99):
-        if not name.endswith(".ipynb"):
-            continue
+    for name in [name for name in task.notebook_order if name in task.notebooks]:
         notebook = nbformat.reads(task.notebooks[name].decode("utf-8"), as_version=4)
         stem = Path(name).stem
         for cell in notebook.cells:
