@@ -44,7 +44,10 @@ def _tensor_problem(value: Tensor | None, expected: Tensor, what: str, type_name
 
 
 def closeness_problem(value: Tensor, expected: Tensor, what: str) -> str | None:
-    """Why ``value`` is not close to ``expected`` (non-finite where finite, or too far), else None."""
+    """Why ``value`` is not close to ``expected`` (non-finite where finite, or too far), else None.
+
+    Too far is reported at the element that breaks its own tolerance the most (its index, its
+    error and its tolerance; never the expected value)."""
     atol, rtol = tolerances(expected.dtype)
     value, expected = value.detach().double(), expected.detach().double()
     bad_nan = torch.isnan(value) & ~torch.isnan(expected)
@@ -59,11 +62,16 @@ def closeness_problem(value: Tensor, expected: Tensor, what: str) -> str | None:
     finite = ~infinite
     if not finite.any():
         return None
-    error = (value[finite] - expected[finite]).abs()
-    allowed = atol + rtol * expected[finite].abs()
-    if (error > allowed).any():
-        return f"{what} is off by up to {error.max().item():.3g} (tolerance {allowed.max().item():.1g})"
-    return None
+    error = torch.where(finite, (value - expected).abs(), torch.zeros_like(value))
+    allowed = atol + rtol * torch.where(finite, expected.abs(), torch.zeros_like(expected))
+    excess = error / allowed
+    if not (error > allowed).any():
+        return None
+    worst = int(torch.argmax(excess))
+    where = tuple(int(i) for i in torch.unravel_index(torch.tensor(worst), expected.shape)) if expected.dim() else ()
+    at = f" at index {where[0] if len(where) == 1 else where}" if where else ""
+    return (f"{what} is off by {error.flatten()[worst].item():.3g}{at}, where the tolerance is "
+            f"{allowed.flatten()[worst].item():.1g}")
 
 
 def value_problem(value: Any, expected: Any, what: str) -> str | None:
