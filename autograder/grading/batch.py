@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
-from autograder.sandbox import SandboxUnavailable, check_available
+from autograder.sandbox import SandboxUnavailable, cgroup, check_available
 from autograder.sandbox.policy import SandboxPolicy
 
 from .course import Course, Rejected, read_notebook_file, submission_problem
@@ -137,6 +137,22 @@ def grade(options: GradeOptions, out: TextIO = sys.stdout, err: TextIO = sys.std
     except (UsageError, ValueError) as error:
         print(f"error: {error}", file=err)
         return EXIT_USAGE
+    cgroup.sweep(patience_s=0)
+    try:
+        return _grade(course, options, out, err)
+    finally:
+        _sweep_groups(err)
+
+
+def _sweep_groups(err: TextIO) -> None:
+    """Remove the control groups the run's sandboxes left (the kernel can hold one for a moment after
+    its processes are killed); name any that stay."""
+    stayed = cgroup.sweep()
+    if stayed:
+        print(f"warning: control groups still populated after the run: {', '.join(stayed)}", file=err)
+
+
+def _grade(course: Course, options: GradeOptions, out: TextIO, err: TextIO) -> int:
     tasks, results = _tasks(course, options, out)
     progress = Progress(len(tasks), stream=err)
     results_by_student = {r.student: r for r in results}

@@ -20,12 +20,15 @@ from __future__ import annotations
 import itertools
 import os
 import signal
+import threading
 import time
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
 _counter = itertools.count()
+_created: set[str] = set()  # folder names of this process's groups not yet removed
+_created_lock = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -99,18 +102,68 @@ class ResourceGroup:
         except (OSError, ValueError):
             return 0
 
-    def remove(self) -> None:
-        """Kill what is left and delete the group's folders (never raises)."""
+    def remove(self, patience_s: float = 5.0) -> bool:
+        """Kill what is left and delete the group's folders (never raises); False if one stays."""
         self.kill()
-        for folder in self.folders:
-            for _ in range(50):
-                try:
-                    folder.rmdir()
-                    break
-                except FileNotFoundError:
-                    break
-                except OSError:
-                    time.sleep(0.02)
+        removed = all([_rmdir(folder, patience_s) for folder in self.folders])
+        if removed:
+            with _created_lock:
+                _created.difference_update(folder.name for folder in self.folders)
+        return removed
+
+
+def _rmdir(folder: Path, patience_s: float) -> bool:
+    """Delete an empty group folder, waiting for the kernel to let go of exited processes (EBUSY)."""
+    deadline, pause = time.monotonic() + patience_s, 0.01
+    while True:
+        try:
+            folder.rmdir()
+            return True
+        except FileNotFoundError:
+            return True
+        except OSError:
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(pause)
+            pause = min(pause * 2, 0.25)
+
+
+def sweep(patience_s: float = 10.0) -> list[str]:
+    """Delete leftover groups of this machine whose creator has exited, and this process's own groups
+    that no sandbox holds any more; the names of those that stay (still populated)."""
+    found = hierarchy()
+    if found is None:
+        return []
+    with _created_lock:
+        in_use = set(_created)
+    stayed = []
+    for parent in {found.memory, *([found.pids] if found.pids else [])}:
+        for folder in parent.glob("autograder-*-*-*"):
+            creator = _creator(folder.name)
+            if creator is None or folder.name in in_use or not _left_by(creator):
+                continue
+            if not _rmdir(folder, patience_s):
+                stayed.append(folder.name)
+    return sorted(stayed)
+
+
+def _creator(name: str) -> int | None:
+    """The pid in a group's name (``autograder-<pid>-<n>-<sandbox>``), None for other names."""
+    parts = name.split("-")
+    return int(parts[1]) if len(parts) >= 4 and parts[1].isdigit() and parts[2].isdigit() else None
+
+
+def _left_by(pid: int) -> bool:
+    """True if a group made by ``pid`` is a leftover: that process has exited, or it is this process."""
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
 
 
 def _write(path: Path, text: str) -> bool:
@@ -208,6 +261,8 @@ def create(name: str, memory_bytes: int, max_processes: int) -> ResourceGroup | 
         return None
     leaf = f"autograder-{os.getpid()}-{next(_counter)}-{name}"
     folders = [found.memory / leaf] + ([found.pids / leaf] if found.pids and found.pids != found.memory else [])
+    with _created_lock:
+        _created.add(leaf)
     for folder in folders:
         folder.mkdir()
     group = ResourceGroup(found.version, folders)
