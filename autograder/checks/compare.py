@@ -15,7 +15,19 @@ from torch import Tensor
 from autograder.inside.guard import TAMPERED, base_name, is_forbidden
 from autograder.scenarios import run_scenario
 
-from .base import Case, CaseJudge, Observation, tolerances
+from .base import Case, CaseJudge, Observation, Reason, tolerances
+
+
+def _type(text: str) -> Reason:
+    return Reason(text, kind="type")
+
+
+def _values(text: str) -> Reason:
+    return Reason(text, kind="values")
+
+
+def _raised(seen: Observation) -> Reason:
+    return Reason(f"the call raised {seen.error}", kind="error")
 
 
 def _clone_args(args: list[Any], requires_grad: bool = False) -> list[Any]:
@@ -33,13 +45,13 @@ def _clone_args(args: list[Any], requires_grad: bool = False) -> list[Any]:
 def _tensor_problem(value: Tensor | None, expected: Tensor, what: str, type_name: str = "") -> str | None:
     """Why ``value`` cannot stand for ``expected`` (type, shape, dtype, device), else None."""
     if type(value) is not Tensor:
-        return f"{what} is {type_name or type(value).__name__}, expected a torch.Tensor"
+        return _type(f"{what} is {type_name or type(value).__name__}, expected a torch.Tensor")
     if value.shape != expected.shape:
-        return f"{what} has shape {tuple(value.shape)}, expected {tuple(expected.shape)}"
+        return _type(f"{what} has shape {tuple(value.shape)}, expected {tuple(expected.shape)}")
     if value.dtype != expected.dtype:
-        return f"{what} has dtype {value.dtype}, expected {expected.dtype} (the input's dtype)"
+        return _type(f"{what} has dtype {value.dtype}, expected {expected.dtype} (the input's dtype)")
     if value.device != expected.device:
-        return f"{what} is on {value.device}, expected {expected.device} (the input's device)"
+        return _type(f"{what} is on {value.device}, expected {expected.device} (the input's device)")
     return None
 
 
@@ -52,13 +64,13 @@ def closeness_problem(value: Tensor, expected: Tensor, what: str) -> str | None:
     value, expected = value.detach().double(), expected.detach().double()
     bad_nan = torch.isnan(value) & ~torch.isnan(expected)
     if bad_nan.any():
-        return f"{what} contains nan ({int(bad_nan.sum())} entries) where the correct values are numbers"
+        return _values(f"{what} contains nan ({int(bad_nan.sum())} entries) where the correct values are numbers")
     infinite = torch.isinf(expected) | torch.isnan(expected)
     if (torch.isinf(value) & ~infinite).any():
-        return f"{what} contains inf where the correct values are finite"
+        return _values(f"{what} contains inf where the correct values are finite")
     both_defined = torch.isinf(expected)
     if (value[both_defined] != expected[both_defined]).any():
-        return f"{what} differs where the correct values are infinite"
+        return _values(f"{what} differs where the correct values are infinite")
     finite = ~infinite
     if not finite.any():
         return None
@@ -70,8 +82,8 @@ def closeness_problem(value: Tensor, expected: Tensor, what: str) -> str | None:
     worst = int(torch.argmax(excess))
     where = tuple(int(i) for i in torch.unravel_index(torch.tensor(worst), expected.shape)) if expected.dim() else ()
     at = f" at index {where[0] if len(where) == 1 else where}" if where else ""
-    return (f"{what} is off by {error.flatten()[worst].item():.3g}{at}, where the tolerance is "
-            f"{allowed.flatten()[worst].item():.1g}")
+    return _values(f"{what} is off by {error.flatten()[worst].item():.3g}{at}, where the tolerance is "
+                   f"{allowed.flatten()[worst].item():.1g}")
 
 
 def value_problem(value: Any, expected: Any, what: str) -> str | None:
@@ -81,19 +93,19 @@ def value_problem(value: Any, expected: Any, what: str) -> str | None:
         return _tensor_problem(value, expected, what, f"a {type_name}") or closeness_problem(value, expected, what)
     if isinstance(expected, dict):
         if not isinstance(value, dict) or set(value) != set(expected):
-            return f"{what} should be a dict with keys {sorted(expected)}"
+            return _type(f"{what} should be a dict with keys {sorted(expected)}")
         return next((p for k in expected if (p := value_problem(value[k], expected[k], f"{what}[{k!r}]"))), None)
     if isinstance(expected, (list, tuple)):
         if not isinstance(value, list) or len(value) != len(expected):
-            return f"{what} should be a sequence of {len(expected)} items"
+            return _type(f"{what} should be a sequence of {len(expected)} items")
         return next((p for i, (v, e) in enumerate(zip(value, expected))
                      if (p := value_problem(v, e, f"{what}[{i}]"))), None)
     if isinstance(expected, bool) or not isinstance(expected, (int, float)):
-        return None if value == expected and type(value) is type(expected) else f"{what} is {value!r}, expected {expected!r}"
+        return None if value == expected and type(value) is type(expected) else _values(f"{what} is {value!r}, expected {expected!r}")
     if type(value) not in (int, float):
-        return f"{what} is a {type(value).__name__}, expected a number"
+        return _type(f"{what} is a {type(value).__name__}, expected a number")
     if abs(value - expected) > 1e-6 + 1e-5 * abs(expected):
-        return f"{what} is off by {abs(value - expected):.3g}"
+        return _values(f"{what} is off by {abs(value - expected):.3g}")
     return None
 
 
@@ -107,7 +119,7 @@ def matches(reference: Any) -> CaseJudge:
 
     def judge(case: Case, seen: Observation) -> str | None:
         if seen.error:
-            return f"the call raised {seen.error}"
+            return _raised(seen)
         return value_problem(seen.output, reference_output(reference, case), "the output")
 
     return judge
@@ -130,10 +142,11 @@ def keeps_inputs() -> CaseJudge:
 
     def judge(case: Case, seen: Observation) -> str | None:
         if seen.error:
-            return f"the call raised {seen.error}"
+            return _raised(seen)
         for index, (before, after) in enumerate(zip(case.args, seen.args_after)):
             if not identical(after, before):
-                return f"argument {index + 1} was modified in place; work on a copy or use out-of-place ops"
+                return Reason(f"argument {index + 1} was modified in place; work on a copy or use out-of-place ops",
+                              kind="mutation")
         return None
 
     return judge
@@ -144,7 +157,7 @@ def gradients_match(reference: Callable[..., Tensor]) -> CaseJudge:
 
     def judge(case: Case, seen: Observation) -> str | None:
         if seen.error:
-            return f"the call raised {seen.error}"
+            return _raised(seen)
         args = _clone_args(case.args, requires_grad=True)
         run_scenario(case.scenario, reference, args, dict(case.kwargs)).backward(case.grad_output)
         for index, arg in enumerate(args):
@@ -152,11 +165,12 @@ def gradients_match(reference: Callable[..., Tensor]) -> CaseJudge:
                 continue
             got = seen.grads[index] if index < len(seen.grads) else None
             if got is None:
-                return f"no gradient reaches argument {index + 1}: is the computation detached from the graph?"
+                return Reason(f"no gradient reaches argument {index + 1}: is the computation detached from the "
+                              "graph?", kind="gradient")
             problem = _tensor_problem(got, arg.grad, f"the gradient of argument {index + 1}")
             problem = problem or closeness_problem(got, arg.grad, f"the gradient of argument {index + 1}")
             if problem:
-                return problem
+                return Reason(problem, kind="gradient")
         return None
 
     return judge
@@ -168,10 +182,10 @@ def avoids_calls(forbidden: tuple[str, ...]) -> CaseJudge:
     def judge(case: Case, seen: Observation) -> str | None:
         tampered = [name.removeprefix(TAMPERED).strip() for name in seen.torch_calls if name.startswith(TAMPERED)]
         if tampered:
-            return f"the check could not watch the call: {tampered[0]}"
+            return Reason(f"the check could not watch the call: {tampered[0]}", kind="calls")
         used = sorted({_shown(name) for name in seen.torch_calls if is_forbidden(name, forbidden)})
         if used:
-            return f"it calls {', '.join(used)}, which this exercise asks you to write yourself"
+            return Reason(f"it calls {', '.join(used)}, which this exercise asks you to write yourself", kind="calls")
         return None
 
     return judge

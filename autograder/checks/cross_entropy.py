@@ -18,6 +18,7 @@ from autograder.reference import softmax_cross_entropy_grad as reference_grad
 
 from .base import Case, CaseJudge, Observation, Property
 from .compare import all_of, avoids_calls, gradients_match, keeps_inputs, matches, reference_output
+from .contract import Clause, Contract
 from .cross_entropy_cases import (from_logits_contract_cases, from_logits_extreme_cases, from_logits_gradient_cases,
                                   grad_contract_cases, grad_random_cases, gradcheck_cases, log_softmax_contract_cases,
                                   log_softmax_extreme_cases, log_softmax_gradient_cases, log_softmax_random_cases,
@@ -54,6 +55,21 @@ _SCRATCH_HINT = "use torch.exp, torch.log, max and sum (and your own log_softmax
 _log_softmax, _probabilities = matches(reference_log_softmax), matches(reference_cross_entropy)
 _from_logits, _grad = matches(reference_from_logits), matches(reference_grad)
 
+# The contract of ``cross_entropy(y_hat, y)`` on probabilities; ``training`` holds its own to it too.
+CROSS_ENTROPY = Contract("cross_entropy", (
+    Clause("matches_reference", "matches the reference on ordinary probabilities",
+           lambda: random_batches("probabilities", 20), _probabilities,
+           "pick each row's probability of its true class with y_hat[range(n), y], then take -log"),
+    Clause("zero_probabilities", "ignores zeros at wrong classes and gives inf for a zero at a true class",
+           zero_probability_cases, _probabilities,
+           "only the true class's probability enters the loss; 0 * log 0 is nan, and -log 0 is inf (do not clip)"),
+    Clause("contract", "returns an (n,) tensor in y_hat's dtype and device, inputs unchanged",
+           probabilities_contract_cases, all_of(keeps_inputs(), _probabilities),
+           "return one loss per example (no sum or mean), in y_hat's dtype; do not modify y_hat or y"),
+    Clause("from_scratch", "is written from scratch (no library loss)", probability_scratch_batches,
+           all_of(avoids_calls(FORBIDDEN), _probabilities), _SCRATCH_HINT, FORBIDDEN),
+))
+
 PROPERTIES = [
     _prop("log_softmax", "matches_reference", "matches the reference on ordinary logits",
           log_softmax_random_cases, _log_softmax,
@@ -67,25 +83,15 @@ PROPERTIES = [
           log_softmax_gradient_cases, gradients_match(reference_log_softmax), _GRAD_HINT),
     _prop("log_softmax", "from_scratch", "is written from scratch (no library log_softmax, softmax or logsumexp)",
           log_softmax_scratch_cases, all_of(avoids_calls(FORBIDDEN), _log_softmax), _SCRATCH_HINT, FORBIDDEN),
-    _prop("cross_entropy", "matches_reference", "matches the reference on ordinary probabilities",
-          lambda: random_batches("probabilities", 20), _probabilities,
-          "pick each row's probability of its true class with y_hat[range(n), y], then take -log"),
-    _prop("cross_entropy", "zero_probabilities",
-          "ignores zeros at wrong classes and gives inf for a zero at a true class",
-          zero_probability_cases, _probabilities,
-          "only the true class's probability enters the loss; 0 * log 0 is nan, and -log 0 is inf (do not clip)"),
-    _prop("cross_entropy", "contract", "returns an (n,) tensor in y_hat's dtype and device, inputs unchanged",
-          probabilities_contract_cases, all_of(keeps_inputs(), _probabilities),
-          "return one loss per example (no sum or mean), in y_hat's dtype; do not modify y_hat or y"),
-    _prop("cross_entropy", "from_scratch", "is written from scratch (no library loss)",
-          probability_scratch_batches, all_of(avoids_calls(FORBIDDEN), _probabilities), _SCRATCH_HINT, FORBIDDEN),
+    *CROSS_ENTROPY.properties("cross_entropy/cross_entropy_"),
     _prop("cross_entropy_from_logits", "matches_reference", "matches the reference on ordinary logits",
           lambda: random_batches("logits", 30), _from_logits,
           "the loss of example i is -log_softmax(logits)[i, y_i]"),
     _prop("cross_entropy_from_logits", "extreme_logits",
-          "stays finite and correct for logits of +-1000 and -inf at wrong classes",
+          "stays finite and correct for logits of +-1000 and -inf at wrong classes, inf for -inf at a true class",
           from_logits_extreme_cases, _from_logits,
-          "never form the probabilities: exp underflows to 0 and log(0) is -inf; stay in log space"),
+          "never form the probabilities: exp underflows to 0 and log(0) is -inf; stay in log space, "
+          "and leave an example whose true class has logit -inf at loss inf (do not replace -inf)"),
     _prop("cross_entropy_from_logits", "contract",
           "returns an (n,) tensor in the logits' dtype and device, inputs unchanged",
           from_logits_contract_cases, all_of(keeps_inputs(), _from_logits), _CONTRACT_HINT),

@@ -11,6 +11,7 @@ import torch
 from torch import Tensor
 
 from .base import Case, describe
+from .matrix import logits_cases
 
 INF = float("inf")
 SIZES = [(1, 1), (1, 10), (7, 3), (256, 10), (5, 2)]
@@ -59,10 +60,12 @@ def random_batches(what: str, seed: int, scenario: str = "call") -> list[Case]:
 # --- log_softmax -------------------------------------------------------------------------------
 
 def log_softmax_random_cases() -> list[Case]:
+    """Hand-picked shapes and dims in both float dtypes, then a sample of the matrix (ranks 1-4, every
+    dim, float16/32/64, memory layouts)."""
     gen = _gen(0)
     shapes_and_dims = [((1, 1), -1), ((1, 10), -1), ((7, 3), -1), ((256, 10), -1), ((5, 4, 3), 1), ((4, 6), 0)]
     return [logits_case(3 * torch.randn(shape, generator=gen, dtype=dtype), dim)
-            for shape, dim in shapes_and_dims for dtype in FLOATS]
+            for shape, dim in shapes_and_dims for dtype in FLOATS] + logits_cases(14, seed=19)
 
 
 EXTREME = torch.tensor([[1000.0, 0.0, -1000.0], [-1000.0, -1000.0, -999.0], [1000.0, 1000.0, 999.0]])
@@ -120,14 +123,17 @@ def probabilities_contract_cases() -> list[Case]:
 # --- cross_entropy_from_logits -----------------------------------------------------------------
 
 def from_logits_extreme_cases() -> list[Case]:
-    """Logits of +-1000 and -inf at wrong classes: the loss is finite (up to 2000 here)."""
-    big_labels, inf_labels = torch.tensor([2, 0, 1]), torch.tensor([2, 1, 2])
+    """Logits of +-1000 and -inf at wrong classes (the loss is finite, up to 2000 here), and -inf
+    at a true class (that example's loss is inf, as -log 0; the others stay finite)."""
+    big_labels, inf_labels, at_true = torch.tensor([2, 0, 1]), torch.tensor([2, 1, 2]), torch.tensor([1, 0, 2])
     return [
         batch_case(EXTREME, big_labels, note=" with entries of +-1000"),
         batch_case(EXTREME.double(), torch.tensor([0, 2, 2]), note=" with entries of +-1000"),
         batch_case(1000 * torch.randn(32, 10, generator=_gen(8)), _labels(32, 10, 8), note=" scaled to about +-1000"),
         batch_case(WITH_INF, inf_labels, note=" with -inf at wrong classes"),
         batch_case(WITH_INF.double() - 300, inf_labels, note=" with -inf at wrong classes"),
+        batch_case(WITH_INF, at_true, note=" with -inf at a true class"),
+        batch_case(WITH_INF.double() + 1000, at_true, note=" with -inf at a true class"),
     ]
 
 

@@ -109,8 +109,10 @@ PROPERTIES = [
     _property("ece_matches_reference", "expected_calibration_error",
               "matches the reference on random predictions with 15 bins", ece_random_cases, _ECE, _ECE_HINT),
     _property("ece_hand_made", "expected_calibration_error",
-              "is 0 for calibrated predictions and large for confident wrong ones", ece_hand_made_cases, _ECE,
-              "per bin, compare accuracy with mean confidence and take the absolute difference"),
+              "is 0 for calibrated predictions, large for confident wrong ones, and takes the first class on a tie",
+              ece_hand_made_cases, _ECE,
+              "per bin, compare accuracy with mean confidence and take the absolute difference; the prediction "
+              "is the arg-max (the first index on a tie, as torch.argmax does)"),
     _property("ece_bin_edges", "expected_calibration_error",
               "puts confidences on a bin edge, 1.0 and 0.0 in the right bins", ece_bin_edge_cases, _ECE,
               "bin k holds the confidences c with k/B < c <= (k+1)/B; 0 belongs to the first bin and 1 to the last"),

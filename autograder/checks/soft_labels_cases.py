@@ -142,7 +142,17 @@ def ece_hand_made_cases() -> list[Case]:
     named = [(*calibrated, " (perfectly calibrated)"), (*wrong, " (confident, always wrong)"),
              (*under, " (under-confident, always right)")]
     return [_ece_case(*_rows_with_confidence(conf, correct, 3, dtype), note)
-            for conf, correct, note in named for dtype in DTYPES]
+            for conf, correct, note in named for dtype in DTYPES] + ece_tie_cases()
+
+
+def ece_tie_cases() -> list[Case]:
+    """Rows whose largest probability is shared by two or three classes: the prediction is the first of
+    them (like ``torch.argmax``), so a label at a later tied class counts as wrong."""
+    tied = torch.tensor([[0.375, 0.375, 0.25], [0.25, 0.375, 0.375], [0.5, 0.0, 0.5], [0.625, 0.25, 0.125],
+                         [0.25, 0.25, 0.5], [1 / 3, 1 / 3, 1 / 3], [0.375, 0.25, 0.375], [0.125, 0.4375, 0.4375]])
+    labels = torch.tensor([1, 1, 2, 0, 2, 2, 0, 2])
+    return [_ece_case(tied.to(dtype), labels, " with ties at the largest probability", num_bins)
+            for dtype, num_bins in ((torch.float64, 4), (torch.float32, 15))]
 
 
 def ece_bin_edge_cases() -> list[Case]:

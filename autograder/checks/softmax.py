@@ -13,8 +13,11 @@ from autograder.reference import softmax as reference_softmax
 
 from .base import Case, Property, describe
 from .compare import all_of, avoids_calls, gradients_match, keeps_inputs, matches
+from .contract import Clause, Contract
+from .matrix import logits_cases
 
 FORBIDDEN = ("softmax", "log_softmax", "softmin")
+MATRIX_SAMPLE = 14  # matrix cells per function: every rank, dim, dtype, layout and size at least once
 
 
 def _generator(seed: int) -> torch.Generator:
@@ -41,14 +44,15 @@ def basic_cases() -> list[Case]:
 
 
 def random_cases() -> list[Case]:
-    """Ordinary logits: odd shapes, a batch of one, 3-D input with dim=1, dim=0, both float dtypes."""
+    """Ordinary logits: odd shapes, a batch of one, 3-D input with dim=1, dim=0, both float dtypes;
+    then a sample of the matrix of ranks 1-4, every dim, float16/32/64 and memory layouts."""
     gen = _generator(0)
     shapes_and_dims = [((1, 1), -1), ((1, 10), -1), ((7, 3), -1), ((256, 10), -1), ((5, 4, 3), 1), ((4, 6), 0)]
     return [
         _logits_case(3 * torch.randn(shape, generator=gen, dtype=dtype), dim)
         for shape, dim in shapes_and_dims
         for dtype in (torch.float32, torch.float64)
-    ]
+    ] + logits_cases(MATRIX_SAMPLE, seed=6)
 
 
 def extreme_cases() -> list[Case]:
@@ -92,6 +96,23 @@ def scratch_cases() -> list[Case]:
 
 _matches = matches(reference_softmax)
 
+# The contract of ``softmax(logits, dim=-1)``; ``training`` holds its ``softmax(X)`` to it as well.
+SOFTMAX = Contract("softmax", (
+    Clause("matches_reference", "matches the reference on ordinary logits", random_cases, _matches,
+           "exponentiate, then divide by the sum over the dimension `dim` (keepdim=True keeps it broadcastable)"),
+    Clause("extreme_logits", "stays finite and correct for logits of +-1000 and -inf entries", extreme_cases, _matches,
+           "softmax(o) = softmax(o - c) for any constant c; which c keeps exp from overflowing?"),
+    Clause("contract", "returns a tensor of the input's shape, dtype and device and leaves the input unchanged",
+           contract_cases, all_of(keeps_inputs(), _matches),
+           "avoid in-place operations on `logits` (like `-=`) and do not convert to another dtype"),
+    Clause("gradient", "lets gradients flow back to the logits correctly", gradient_cases,
+           gradients_match(reference_softmax),
+           "build the result from differentiable torch operations; no .detach(), .numpy() or torch.no_grad()"),
+    Clause("from_scratch", "is written from scratch (no library softmax)", scratch_cases,
+           all_of(avoids_calls(FORBIDDEN), _matches),
+           "use torch.exp, max and sum rather than torch.softmax, F.softmax or Tensor.softmax", FORBIDDEN),
+))
+
 PROPERTIES = [
     Property(
         name="softmax/basics",
@@ -101,45 +122,5 @@ PROPERTIES = [
         judge_case=_matches,
         hint="run the visible test cell: its messages say what is wrong",
     ),
-    Property(
-        name="softmax/matches_reference",
-        function="softmax",
-        summary="matches the reference on ordinary logits",
-        make_cases=random_cases,
-        judge_case=_matches,
-        hint="exponentiate, then divide by the sum over the dimension `dim` (keepdim=True keeps it broadcastable)",
-    ),
-    Property(
-        name="softmax/extreme_logits",
-        function="softmax",
-        summary="stays finite and correct for logits of +-1000 and -inf entries",
-        make_cases=extreme_cases,
-        judge_case=_matches,
-        hint="softmax(o) = softmax(o - c) for any constant c; which c keeps exp from overflowing?",
-    ),
-    Property(
-        name="softmax/contract",
-        function="softmax",
-        summary="returns a tensor of the input's shape, dtype and device and leaves the input unchanged",
-        make_cases=contract_cases,
-        judge_case=all_of(keeps_inputs(), _matches),
-        hint="avoid in-place operations on `logits` (like `-=`) and do not convert to another dtype",
-    ),
-    Property(
-        name="softmax/gradient",
-        function="softmax",
-        summary="lets gradients flow back to the logits correctly",
-        make_cases=gradient_cases,
-        judge_case=gradients_match(reference_softmax),
-        hint="build the result from differentiable torch operations; no .detach(), .numpy() or torch.no_grad()",
-    ),
-    Property(
-        name="softmax/from_scratch",
-        function="softmax",
-        summary="is written from scratch (no library softmax)",
-        make_cases=scratch_cases,
-        judge_case=all_of(avoids_calls(FORBIDDEN), _matches),
-        hint="use torch.exp, max and sum rather than torch.softmax, F.softmax or Tensor.softmax",
-        forbidden_calls=FORBIDDEN,
-    ),
+    *SOFTMAX.properties("softmax/"),
 ]

@@ -22,6 +22,9 @@ from studentkit.data import load_fashion_mnist
 
 from .base import Case, Observation, Property
 from .compare import all_of, avoids_calls, matches
+from .contract import rows_only
+from .cross_entropy import CROSS_ENTROPY
+from .softmax import SOFTMAX
 from .training_cases import (accumulator_cases, accuracy_cases, end_to_end_cases, evaluate_cases, scratch_cases,
                              sgd_cases, train_cases, train_epoch_cases)
 
@@ -40,6 +43,21 @@ def _mode_restored(case: Case, seen: Observation) -> str | None:
         return None
     before, after = ("train", "eval") if case.kwargs["training"] else ("eval", "train")
     return f"the nn.Module was in {before} mode before the call and is left in {after} mode; restore its mode"
+
+
+def _no_graph(case: Case, seen: Observation) -> str | None:
+    out = _output(seen)
+    if out is not None and out.get("graph_built"):
+        return "the evaluation builds an autograd graph: run the forward passes under torch.no_grad()"
+    return None
+
+
+def _trains_in_train_mode(case: Case, seen: Observation) -> str | None:
+    out = _output(seen)
+    if out is not None and False in (out.get("modes_seen") or []):
+        return ("the nn.Module was handed over in eval mode and trained in it: switch it to train mode first "
+                "(dropout and batch norm behave differently in the two modes)")
+    return None
 
 
 def _sgd_in_place(case: Case, seen: Observation) -> str | None:
@@ -123,6 +141,12 @@ def _judge_end_to_end(case: Case, seen: Observation) -> str | None:
 PIECES = {"softmax": reference.softmax, "cross_entropy": reference.cross_entropy, "sgd": reference.sgd}
 
 PROPERTIES = [
+    SOFTMAX.property("training/softmax", "keeps the softmax contract: ordinary, +-1000 and -inf scores, "
+                     "dtype and input kept, gradients", ("matches_reference", "extreme_logits", "contract", "gradient"),
+                     rows_only),
+    CROSS_ENTROPY.property("training/cross_entropy", "keeps the cross-entropy contract: ordinary probabilities, "
+                           "exact zeros, one loss per example in y_hat's dtype, inputs kept",
+                           ("matches_reference", "zero_probabilities", "contract")),
     Property(
         name="training/accuracy", function="accuracy", summary="counts correct predictions like the reference",
         make_cases=accuracy_cases, judge_case=matches(reference.accuracy),
@@ -136,10 +160,12 @@ PROPERTIES = [
     ),
     Property(
         name="training/evaluate_accuracy", function="evaluate_accuracy",
-        summary="gives the fraction of correct predictions over all batches and restores the module's mode",
-        make_cases=evaluate_cases, judge_case=all_of(_mode_restored, matches(reference.evaluate_accuracy)),
+        summary="gives the fraction of correct predictions over all batches, builds no graph and restores "
+                "the module's mode",
+        make_cases=evaluate_cases,
+        judge_case=all_of(_mode_restored, _no_graph, matches(reference.evaluate_accuracy)),
         hint="sum correct predictions and examples over all batches before dividing; evaluate an nn.Module "
-             "in eval mode and give it back its earlier mode afterwards",
+             "in eval mode under torch.no_grad() and give it back its earlier mode afterwards",
     ),
     Property(
         name="training/sgd", function="sgd",
@@ -149,10 +175,11 @@ PROPERTIES = [
     ),
     Property(
         name="training/train_epoch", function="train_epoch",
-        summary="trains one epoch like the reference (custom updater and torch.optim)",
-        make_cases=train_epoch_cases, judge_case=matches(reference.train_epoch),
-        hint="with an optimizer: zero_grad, mean().backward(), step; otherwise sum().backward() and "
-             "updater(batch size); return (loss per example, accuracy) over the whole epoch",
+        summary="trains one epoch like the reference (custom updater and torch.optim, an nn.Module in train mode)",
+        make_cases=train_epoch_cases, judge_case=all_of(_trains_in_train_mode, matches(reference.train_epoch)),
+        hint="switch an nn.Module to train mode; with an optimizer: zero_grad, mean().backward(), step; "
+             "otherwise sum().backward() and updater(batch size); return (loss per example, accuracy) over "
+             "the whole epoch",
     ),
     Property(
         name="training/train", function="train",

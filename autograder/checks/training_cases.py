@@ -107,13 +107,15 @@ def sgd_cases() -> list[Case]:
 
 def train_epoch_cases() -> list[Case]:
     """One epoch of a linear net over 37 examples (batches of 8, last of 5), with the scenario's
-    own ``updater(batch_size)`` and with ``torch.optim.SGD``."""
+    own ``updater(batch_size)``, with ``torch.optim.SGD``, and as a module with dropout handed over in
+    eval mode (``train_epoch`` must switch it to train mode)."""
     W, b, X, y = _linear_data(40, 37, (2, 3), 3)
     batches = _batches(X, y, [8, 8, 8, 8, 5])
     start = 0.1 * W
     return [Case(f"a linear net, batches of 8 (last of 5), {how}", [start, b, batches],
-                 {"lr": 0.5, "use_optimizer": optimizer}, scenario="training.train_epoch_run")
-            for how, optimizer in [("updater(batch_size)", False), ("torch.optim.SGD", True)]]
+                 {"lr": 0.5, "use_optimizer": optimizer, "start_in_eval": in_eval}, scenario="training.train_epoch_run")
+            for how, optimizer, in_eval in [("updater(batch_size)", False, False), ("torch.optim.SGD", True, False),
+                                            ("an nn.Module with dropout handed over in eval mode", True, True)]]
 
 
 def train_cases() -> list[Case]:

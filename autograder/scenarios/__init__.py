@@ -6,7 +6,7 @@ with the reference's, and the two results are compared. A scenario takes the imp
 callable, or a dict of callables when a check needs several of the student's functions) and the
 case's arguments, and returns a tensor, a number, or a dict/list of them.
 
-This package must never import the reference solutions: it runs in the student's kernel.
+This package must never import the reference solutions: it runs beside student code (in the check process).
 """
 
 from __future__ import annotations

@@ -5,7 +5,7 @@ the backward of the summed cross-entropy and checked against finite differences 
 ``torch.autograd.gradcheck``, and called with autograd switched off, so that code that asks
 autograd for the gradient instead of computing it fails.
 
-Runs in the student's kernel: no reference solutions are imported here. The forward loss is
+Runs beside student code (in the check process): no reference solutions are imported here. The forward loss is
 written with plain operations (max, exp, log, sum, gather), none of the library losses that
 exercises forbid.
 """

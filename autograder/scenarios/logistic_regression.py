@@ -1,7 +1,7 @@
 """Scenarios of the ``logistic_regression`` assignment.
 
 ``implementation`` is a dict with the student's (or the reference's) ``sigmoid``,
-``binary_cross_entropy`` and ``two_class_logits``. Runs in the student's kernel: no import of
+``binary_cross_entropy`` and ``two_class_logits``. Runs beside student code (in the check process): no import of
 the reference or the checks.
 """
 

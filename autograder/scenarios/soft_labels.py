@@ -1,6 +1,6 @@
 """Scenarios of the ``soft_labels`` assignment.
 
-Runs in the student's kernel: no import of the reference or the checks.
+Runs beside student code (in the check process): no import of the reference or the checks.
 """
 
 from __future__ import annotations

@@ -78,10 +78,12 @@ def evaluate_linear(evaluate_accuracy: Callable[..., Any], W: Tensor, b: Tensor,
     if not as_module:
         return {"accuracy": as_number(evaluate_accuracy(_linear(W, b), batches))}
     net = _linear_module(W, b, dropout=0.5).train(training)
+    graphs: list[bool] = []
+    net.register_forward_hook(lambda module, inputs, output: graphs.append(bool(output.requires_grad)))
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(0)
         accuracy = as_number(evaluate_accuracy(net, batches))
-    return {"accuracy": accuracy, "training_after": net.training}
+    return {"accuracy": accuracy, "training_after": net.training, "graph_built": any(graphs)}
 
 
 def _leaves(params: list[Tensor], grads: list[Tensor]) -> list[Tensor]:
@@ -126,11 +128,12 @@ def _plain_sgd(params: list[Tensor], lr: float) -> Callable[[int], None]:
     return updater
 
 
-def _model(W: Tensor, b: Tensor, lr: float, use_optimizer: bool) -> tuple[Any, Any, Callable[[], list[Tensor]]]:
-    """``(net, updater, weights)``: an ``nn.Linear`` with ``torch.optim.SGD``, or a plain function
-    with the scenarios' own updater; ``weights()`` gives the current ``[W (d, q), b (q,)]``."""
+def _model(W: Tensor, b: Tensor, lr: float, use_optimizer: bool,
+           dropout: float = 0.0) -> tuple[Any, Any, Callable[[], list[Tensor]]]:
+    """``(net, updater, weights)``: an ``nn.Linear`` (then dropout) with ``torch.optim.SGD``, or a
+    plain function with the scenarios' own updater; ``weights()`` gives the current ``[W (d, q), b (q,)]``."""
     if use_optimizer:
-        net = _linear_module(W, b)
+        net = _linear_module(W, b, dropout)
         linear = net[1]
 
         def module_weights() -> list[Tensor]:
@@ -146,12 +149,23 @@ def _model(W: Tensor, b: Tensor, lr: float, use_optimizer: bool) -> tuple[Any, A
 
 
 def train_epoch_run(train_epoch: Callable[..., Any], W: Tensor, b: Tensor, batches: Batches, *,
-                    lr: float, use_optimizer: bool) -> dict[str, Any]:
+                    lr: float, use_optimizer: bool, start_in_eval: bool = False) -> dict[str, Any]:
     """One ``train_epoch(net, batches, loss, updater)`` of a linear net from ``W``, ``b``;
-    the loss is per-example cross-entropy of the scores. Returns what it reported and the weights."""
-    net, updater, weights = _model(W, b, lr, use_optimizer)
-    loss, accuracy = train_epoch(net, batches, logits_cross_entropy, updater)
-    return {"loss": as_number(loss), "accuracy": as_number(accuracy), "params": weights()}
+    the loss is per-example cross-entropy of the scores. Returns what it reported and the weights.
+
+    With ``start_in_eval`` the net is an ``nn.Module`` ending in dropout, handed over in eval mode
+    (so only a switch to train mode trains like the reference); the modes its forward calls saw are
+    reported. Dropout draws from a seeded generator that is restored afterwards.
+    """
+    net, updater, weights = _model(W, b, lr, use_optimizer, dropout=0.5 if start_in_eval else 0.0)
+    modes: list[bool] = []
+    if start_in_eval:
+        net.eval().register_forward_pre_hook(lambda module, inputs: modes.append(module.training))
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(0)
+        loss, accuracy = train_epoch(net, batches, logits_cross_entropy, updater)
+    out = {"loss": as_number(loss), "accuracy": as_number(accuracy), "params": weights()}
+    return {**out, "modes_seen": sorted(set(modes))} if start_in_eval else out
 
 
 def train_run(train: Callable[..., Any], W: Tensor, b: Tensor, train_batches: Batches,

@@ -47,6 +47,20 @@ def log_softmax(logits, dim=-1):
 def log_softmax(logits, dim=-1):
     return logits - torch.logsumexp(logits, dim=dim, keepdim=True)
 """, caught_by="cross_entropy/log_softmax_from_scratch"),
+    Mutant("log_softmax: flattens with view, which a transposed or strided input refuses", """
+def log_softmax(logits, dim=-1):
+    x = logits.movedim(dim, -1)
+    flat = x.view(-1, x.shape[-1])
+    shifted = flat - flat.amax(dim=1, keepdim=True)
+    out = shifted - torch.log(torch.exp(shifted).sum(dim=1, keepdim=True))
+    return out.view(x.shape).movedim(-1, dim)
+""", caught_by="cross_entropy/log_softmax_matches_reference"),
+    Mutant("log_softmax: a negative dim counted from 2-D (dim + 2)", """
+def log_softmax(logits, dim=-1):
+    axis = dim + 2 if dim < 0 else dim
+    shifted = logits - logits.amax(dim=axis, keepdim=True)
+    return shifted - torch.log(torch.exp(shifted).sum(dim=axis, keepdim=True))
+""", caught_by="cross_entropy/log_softmax_matches_reference"),
     # cross_entropy from probabilities
     Mutant("cross_entropy: mean instead of per-example losses", """
 def cross_entropy(y_hat, y):
@@ -104,6 +118,15 @@ def cross_entropy_from_logits(logits, y):
     losses = np.log(np.exp(x).sum(axis=1)) - x[np.arange(len(x)), y.numpy()]
     return torch.from_numpy(losses)
 """, caught_by="cross_entropy/cross_entropy_from_logits_gradient"),
+    Mutant("from_logits: nan_to_num turns -inf at the true class into a loss of 0", LOG_SOFTMAX + """
+def cross_entropy_from_logits(logits, y):
+    one_hot = torch.nn.functional.one_hot(y, logits.shape[1]).to(logits.dtype)
+    return -torch.einsum("nq,nq->n", one_hot, log_softmax(logits, dim=-1).nan_to_num(neginf=0.0))
+""", caught_by="cross_entropy/cross_entropy_from_logits_extreme_logits"),
+    Mutant("from_logits: clamps the log-probabilities, a finite loss at a true class of -inf", LOG_SOFTMAX + """
+def cross_entropy_from_logits(logits, y):
+    return -log_softmax(logits, dim=1).clamp(min=-1e4)[range(len(y)), y]
+""", caught_by="cross_entropy/cross_entropy_from_logits_extreme_logits"),
     Mutant("from_logits: library F.cross_entropy", """
 def cross_entropy_from_logits(logits, y):
     return torch.nn.functional.cross_entropy(logits, y, reduction="none")
@@ -220,7 +243,8 @@ def cross_entropy(y_hat, y):
 
 def cross_entropy_from_logits(logits, y):
     one_hot = F.one_hot(y, logits.shape[1]).to(logits.dtype)
-    return -torch.einsum("nq,nq->n", one_hot, log_softmax(logits, dim=-1).nan_to_num(neginf=0.0))
+    picked = log_softmax(logits, dim=-1).masked_fill(one_hot == 0, 0.0)
+    return -torch.einsum("nq,nq->n", one_hot, picked)
 
 def softmax_cross_entropy_grad(logits, y):
     probs = torch.exp(log_softmax(logits, dim=1))

@@ -157,6 +157,15 @@ def expected_calibration_error(probs, y, num_bins=15):
         "confidence, prediction = probs.max(dim=1)",
         "probs /= probs.sum(dim=1, keepdim=True)\n    confidence, prediction = probs.max(dim=1)")),
         caught_by="soft_labels/contract"),
+    Mutant("a tie counts as right when the label is one of the tied classes", with_ece(ECE.replace(
+        "    correct = (prediction == y).to(probs.dtype)\n",
+        "    correct = (probs[torch.arange(len(y)), y] == confidence).to(probs.dtype)\n")),
+        caught_by="soft_labels/ece_hand_made"),
+    Mutant("the last index on a tie", with_ece(ECE.replace(
+        "    correct = (prediction == y).to(probs.dtype)\n",
+        "    prediction = probs.shape[1] - 1 - probs.flip(1).argmax(dim=1)\n"
+        "    correct = (prediction == y).to(probs.dtype)\n")),
+        caught_by="soft_labels/ece_hand_made"),
     Mutant("returns a Python float", with_ece(ECE.replace("    return ece\n", "    return float(ece)\n")),
            caught_by="soft_labels/contract"),
 ]

@@ -62,7 +62,64 @@ def softmax(logits, dim=-1):
 """, caught_by="softmax/matches_reference"),
 ]
 
+# The matrix's classes: ranks, dims, layouts, sizes and float16.
+MUTANTS += [
+    Mutant("flattens with view(-1, q): fails on a transposed or strided input", """
+def softmax(logits, dim=-1):
+    x = logits.movedim(dim, -1)
+    flat = x.view(-1, x.shape[-1])
+    e = torch.exp(flat - flat.amax(dim=1, keepdim=True))
+    return (e / e.sum(dim=1, keepdim=True)).view(x.shape).movedim(-1, dim)
+""", caught_by="softmax/matches_reference"),
+    Mutant("assumes a batch: normalises dim 1 whenever dim is not the last", """
+def softmax(logits, dim=-1):
+    axis = -1 if dim in (-1, logits.dim() - 1) else 1
+    e = torch.exp(logits - logits.amax(dim=axis, keepdim=True))
+    return e / e.sum(dim=axis, keepdim=True)
+""", caught_by="softmax/matches_reference"),
+    Mutant("turns a negative dim into dim + 2 (right for 2-D only)", """
+def softmax(logits, dim=-1):
+    axis = dim + 2 if dim < 0 else dim
+    e = torch.exp(logits - logits.amax(dim=axis, keepdim=True))
+    return e / e.sum(dim=axis, keepdim=True)
+""", caught_by="softmax/matches_reference"),
+    Mutant("rank 1 treated as a batch of scalars (softmax of each entry alone)", """
+def softmax(logits, dim=-1):
+    if logits.dim() == 1:
+        return torch.ones_like(logits)
+    e = torch.exp(logits - logits.amax(dim=dim, keepdim=True))
+    return e / e.sum(dim=dim, keepdim=True)
+""", caught_by="softmax/matches_reference"),
+    Mutant("sums at most 8 entries along dim: long rows come out wrong", """
+def softmax(logits, dim=-1):
+    e = torch.exp(logits - logits.amax(dim=dim, keepdim=True))
+    total = e.narrow(dim, 0, 1).clone()
+    for k in range(1, min(e.shape[dim], 8)):
+        total = total + e.narrow(dim, k, 1)
+    return e / total
+""", caught_by="softmax/matches_reference"),
+    Mutant("max over the whole tensor, then a sum along dim: 0/0 where a slice is far below the max", """
+def softmax(logits, dim=-1):
+    e = torch.exp(logits - logits.max())
+    return e / e.sum(dim=dim, keepdim=True)
+""", caught_by="softmax/extreme_logits"),
+]
+
 CORRECT = [
+    Correct("computes in float16 when given float16 (no upcast)", """
+def softmax(logits, dim=-1):
+    shifted = logits - logits.amax(dim=dim, keepdim=True)
+    e = shifted.exp()
+    return e / e.sum(dim=dim, keepdim=True)
+"""),
+    Correct("contiguous copy, transpose to last, reshape", """
+def softmax(logits, dim=-1):
+    d = dim % logits.dim()
+    x = logits.transpose(d, -1).contiguous()
+    flat = x.view(-1, x.shape[-1])
+    e = torch.exp(flat - flat.max(dim=1, keepdim=True).values)
+    return (e / e.sum(dim=1, keepdim=True)).view(x.shape).transpose(d, -1)
+"""),
     Correct("amax and broadcasting", """
 def softmax(logits, dim=-1):
     e = torch.exp(logits - logits.amax(dim=dim, keepdim=True))

@@ -104,6 +104,22 @@ def _edit(piece: str, old: str, new: str) -> str:
 
 
 MUTANTS = [
+    Mutant("softmax without the max shift (the seed's): overflows to nan at scores of 1000", _with(softmax="""
+def softmax(X):
+    X_exp = torch.exp(X)
+    return X_exp / X_exp.sum(1, keepdim=True)
+"""), caught_by="training/softmax"),
+    Mutant("softmax computed in float32 whatever the input's dtype", _with(softmax="""
+def softmax(X):
+    Z = X.float()
+    E = torch.exp(Z - Z.max(dim=1, keepdim=True).values)
+    return E / E.sum(dim=1, keepdim=True)
+"""), caught_by="training/softmax"),
+    Mutant("cross_entropy clips probabilities away from 0: a finite loss for a zero at the true class",
+           _with(cross_entropy="""
+def cross_entropy(y_hat, y):
+    return -torch.log(y_hat[range(len(y_hat)), y].clamp(min=1e-12))
+"""), caught_by="training/cross_entropy"),
     Mutant("accuracy returns the fraction, not the count", _with(accuracy="""
 def accuracy(y_hat, y):
     if len(y_hat.shape) > 1 and y_hat.shape[1] > 1:
@@ -128,6 +144,14 @@ def evaluate_accuracy(net, data_iter, device=None):
         net.train(was_training)
     return sum(fractions) / len(fractions)
 """), caught_by="training/evaluate_accuracy"),
+    Mutant("evaluate_accuracy without torch.no_grad(): every batch builds a graph", _with(evaluate_accuracy=_edit(
+        "evaluate_accuracy", "    with torch.no_grad():\n        for X, y in data_iter:\n"
+        "            metric.add(accuracy(net(X), y), y.numel())",
+        "    for X, y in data_iter:\n        metric.add(accuracy(net(X).detach(), y), y.numel())")),
+        caught_by="training/evaluate_accuracy"),
+    Mutant("train_epoch never switches the module to train mode", _with(train_epoch=_edit(
+        "train_epoch", "    if isinstance(net, torch.nn.Module):\n        net.train()\n", "")),
+        caught_by="training/train_epoch"),
     Mutant("sgd never zeroes the gradients", _with(sgd=_edit("sgd", "param.grad.zero_()", "pass")),
            caught_by="training/sgd"),
     Mutant("sgd climbs the gradient (sign error)", _with(sgd=_edit("sgd", "param -= lr", "param += lr")),

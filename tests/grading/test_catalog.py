@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from autograder.catalog import TABLE_END, TABLE_START, markdown_table, read_assignment, readme_with_table
+from autograder.catalog import TABLE_END, TABLE_START, markdown_table, read_assignment, readme_with_table, replace_block
+from autograder.checks import properties_of, table
 from autograder.release import REPO_ROOT, assignments
 
 
@@ -12,6 +13,36 @@ def test_readme_table_matches_the_notebooks() -> None:
     assert readme == readme_with_table(readme, markdown_table()), (
         "README.md's table of assignments is stale: run `python -m autograder release`"
     )
+
+
+def test_contract_table_is_current() -> None:
+    readme = table.README.read_text()
+    assert readme == replace_block(readme, table.TABLE_START, table.TABLE_END, table.markdown_table()), (
+        "autograder/checks/README.md's contract table is stale: run `python -m autograder release`"
+    )
+
+
+def test_every_graded_function_has_clauses_and_every_clause_has_cases() -> None:
+    for name in assignments():
+        properties = properties_of(name)
+        checked = {part.strip() for prop in properties for part in prop.function.replace(" and ", ",").split(",")}
+        checked |= {used for prop in properties for used in prop.uses}
+        for function in read_assignment(name).functions:
+            assert function in checked or "your functions" in checked, f"{name}: no property checks {function}"
+        for prop in properties:
+            assert prop.make_cases(), f"{prop.name}: a clause without a case"
+
+
+def test_a_function_shared_by_two_assignments_is_held_to_one_contract() -> None:
+    """training's softmax and cross_entropy are judged on the very cases of their own assignments."""
+    from autograder.checks.cross_entropy import CROSS_ENTROPY
+    from autograder.checks.softmax import SOFTMAX
+
+    for contract, shared in ((SOFTMAX, "training/softmax"), (CROSS_ENTROPY, "training/cross_entropy")):
+        prop = next(p for p in properties_of("training") if p.name == shared)
+        clauses = {case.clause.aspect for case in prop.make_cases()}
+        assert clauses >= {"matches_reference", "contract"}, (shared, clauses)
+        assert any(c.aspect in ("extreme_logits", "zero_probabilities") for c in contract.clauses if c.aspect in clauses)
 
 
 def test_hidden_tests_carry_most_of_the_points() -> None:

@@ -21,6 +21,8 @@ from pathlib import Path
 
 import pytest
 
+from autograder.catalog import read_assignment
+from autograder.grading.reports import format_score
 from autograder.release import nbgrader_env
 from support.dask_cluster import loopback_cluster
 from support.hostile_class import (ASSIGNMENT, END_TO_END, HONEST, KERNEL_KILLERS, NO_SOFTMAX,
@@ -31,6 +33,7 @@ from support.processes import sandboxed_processes
 OUTSIDE = Path("/tmp/written-by-a-student")
 LIMITS = ["--cell-timeout", "30", "--timeout", "240"]
 REPORTS = ("grades.csv", "questions.csv")
+FULL_MARKS = read_assignment(ASSIGNMENT).total_points
 ON_DASK = ("honest-a", "wrong-softmax-dim", NO_SOFTMAX, "claims-accuracy", "hang", "os-exit", "reader",
            "library-fast", "corrupt-json")
 """The cross-section graded again on Dask (grading all of the class twice would double the module's time)."""
@@ -107,7 +110,7 @@ def test_every_submission_is_reported_and_the_exit_status_says_some_failed(hosti
     assert hostile.run.returncode == 1, hostile.run.stderr[-3000:]
     assert set(hostile.grades) == set(hostile.described)
     assert len(hostile.grades) >= 20
-    assert {row["max_score"] for row in hostile.grades.values()} == {"18"}
+    assert {row["max_score"] for row in hostile.grades.values()} == {format_score(FULL_MARKS)}
     for student, row in hostile.grades.items():
         if row["status"] != "graded":
             assert row["reason"] and f"not graded: {student}: " in hostile.run.stderr
@@ -130,13 +133,13 @@ def test_honest_students_get_what_a_clean_run_gives(hostile: HostileRun, tmp_pat
     assert grade(clean, "--jobs", "2", "--no-feedback").returncode == 0
     for student in HONEST:
         assert hostile.grades[student] == rows(clean)[student]
-        assert score(hostile, student) == 18
+        assert score(hostile, student) == FULL_MARKS
 
 
 @pytest.mark.slow
 def test_attacks_earn_nothing_they_did_not_write(hostile: HostileRun) -> None:
     without_softmax, wrong_dim = score(hostile, NO_SOFTMAX), score(hostile, "wrong-softmax-dim")
-    assert 0 < without_softmax <= wrong_dim < 18, "the controls earn part of the points"
+    assert 0 < without_softmax <= wrong_dim < FULL_MARKS, "the controls earn part of the points"
     for student in STOPPED_BEFORE_SOFTMAX + ("always-equal",):
         assert score(hostile, student) <= without_softmax, student
         assert question(hostile, student, END_TO_END) == 0, student
@@ -145,7 +148,7 @@ def test_attacks_earn_nothing_they_did_not_write(hostile: HostileRun) -> None:
     assert score(hostile, "reader") == wrong_dim, "the reference was readable from the sandbox"
     for student in KERNEL_KILLERS:
         assert hostile.grades[student]["status"] == "failed" and score(hostile, student) == 0, student
-    assert score(hostile, "edits-tests") < 18, "a deleted test cell scores zero; points come from the gradebook"
+    assert score(hostile, "edits-tests") < FULL_MARKS, "a deleted test cell scores zero; points come from the gradebook"
 
 
 @pytest.mark.slow

@@ -23,3 +23,46 @@ def test_close_values_pass_and_one_dimension_reads_as_one_index() -> None:
     wrong = expected.clone()
     wrong[3] += 0.5
     assert closeness_problem(wrong, expected, "y").startswith("y is off by 0.5 at index 3,")
+
+
+WRONG_AXIS = """
+def softmax(logits, dim=-1):
+    e = torch.exp(logits - logits.amax(dim=0, keepdim=True))
+    return e / e.sum(dim=0, keepdim=True)
+"""
+FLOAT32_INSIDE = """
+def softmax(logits, dim=-1):
+    z = logits.float()
+    e = torch.exp(z - z.amax(dim=dim, keepdim=True))
+    return e / e.sum(dim=dim, keepdim=True)
+"""
+
+
+def _messages(code: str) -> dict[str, str]:
+    from autograder.checks.local import evaluate_code
+
+    return {name: verdict.message for name, verdict in evaluate_code("softmax", code).items() if not verdict.passed}
+
+
+def test_a_property_gives_its_hint_only_when_its_own_concern_fails() -> None:
+    """A wrong axis breaks the values everywhere: the contract property says the values are wrong
+    instead of advising against in-place operations, and the from-scratch one does not say to avoid
+    the library; the property about ordinary logits gives its own hint."""
+    from autograder.checks.base import KIND_HINTS
+    from autograder.checks.softmax import SOFTMAX
+
+    failed = _messages(WRONG_AXIS)
+    assert {"softmax/matches_reference", "softmax/contract", "softmax/from_scratch"} <= set(failed)
+    assert failed["softmax/contract"].endswith("Hint: " + KIND_HINTS["values"])
+    assert SOFTMAX.clause("contract").hint not in failed["softmax/contract"]
+    assert SOFTMAX.clause("from_scratch").hint not in failed["softmax/from_scratch"]
+    assert failed["softmax/matches_reference"].endswith("Hint: " + SOFTMAX.clause("matches_reference").hint)
+
+
+def test_a_dtype_failure_gets_the_type_hint_where_values_are_the_concern() -> None:
+    from autograder.checks.base import KIND_HINTS
+    from autograder.checks.softmax import SOFTMAX
+
+    failed = _messages(FLOAT32_INSIDE)
+    assert failed["softmax/matches_reference"].endswith("Hint: " + KIND_HINTS["type"])
+    assert failed["softmax/contract"].endswith("Hint: " + SOFTMAX.clause("contract").hint)

@@ -26,6 +26,7 @@ NOISY = SIGNATURE + """    import sys, warnings
 """
 
 HIDDEN_STABILITY = "test-softmax-extreme-logits"
+VISIBLE = "test-softmax-basics"
 
 
 @pytest.fixture(scope="module")
@@ -55,9 +56,11 @@ def test_untouched_exercise_gets_zero_and_is_graded(graded: ScratchCourse) -> No
 
 @pytest.mark.slow
 def test_naive_softmax_loses_only_the_stability_points(graded: ScratchCourse) -> None:
+    """The seed's softmax loses the hidden stability cell and the visible cell (which tests logits of
+    800 so that `nbgrader validate` warns the student), nothing else."""
     scores, max_scores = graded.scores(ASSIGNMENT, "naive"), graded.max_scores(ASSIGNMENT)
     lost = {cell for cell in max_scores if scores[cell] < max_scores[cell]}
-    assert lost == {HIDDEN_STABILITY}
+    assert lost == {HIDDEN_STABILITY, VISIBLE}
     message = graded.outputs(ASSIGNMENT, "naive", NOTEBOOK, HIDDEN_STABILITY)
     assert "nan" in message and "Hint:" in message
     assert "def " not in message, "a failure message must not show test code"

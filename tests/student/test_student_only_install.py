@@ -65,3 +65,19 @@ def test_exercise_runs_with_only_studentkit(tmp_path: Path) -> None:
     ran = nbformat.read(work / "ran.ipynb", as_version=4)
     printed = "".join(o.get("text", "") for c in ran.cells if c.cell_type == "code" for o in c.outputs)
     assert "The basic tests pass." in printed
+
+
+def test_the_lab_extra_resolves_in_the_course_environment() -> None:
+    """``pip install "./studentkit[lab]"`` asks for JupyterLab, nbgrader and a kernel, all satisfied by
+    the course's pinned environment (a dry run with no index: a misspelt or unpinned name fails)."""
+    import json
+
+    run = subprocess.run([sys.executable, "-m", "pip", "install", "--dry-run", "--no-index", "--no-build-isolation",
+                          "--quiet", "--report", "-", f"{REPO_ROOT / 'studentkit'}[lab]"],
+                         capture_output=True, text=True, check=True)
+    report = json.loads(run.stdout)
+    to_install = {item["metadata"]["name"] for item in report["install"]}
+    assert to_install == {"studentkit"}, to_install
+    requested = report["install"][0]["metadata"].get("requires_dist", [])
+    lab = {req.split(";")[0].split(">")[0].split("<")[0].split("=")[0].strip() for req in requested if "extra == \"lab\"" in req}
+    assert lab == {"jupyterlab", "nbgrader", "ipykernel"}, requested

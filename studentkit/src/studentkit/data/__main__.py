@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sys
 
-from .errors import DataError
+from .errors import DataError, one_line
 from .fashion_mnist import load_with_cache_path
 
 
@@ -17,7 +17,7 @@ def main() -> int:
     try:
         data, cache_path = load_with_cache_path()
     except DataError as exc:
-        print(f"Fashion-MNIST: error: {exc}", file=sys.stderr)
+        print(one_line(exc), file=sys.stderr)
         return 1
     cached = f"cached at {cache_path}" if cache_path else "not cached (cache folder not writable)"
     print(

@@ -6,7 +6,7 @@ wrong with it, so that a student can act on it without reading a traceback.
 
 from __future__ import annotations
 
-__all__ = ["DataError", "DataNotFoundError", "CorruptDataError"]
+__all__ = ["DataError", "DataNotFoundError", "CorruptDataError", "one_line"]
 
 
 class DataError(Exception):
@@ -23,3 +23,8 @@ class CorruptDataError(DataError):
     Raised for a bad magic number, a truncated file, a bad gzip stream, a
     checksum (md5) mismatch, or wrong shapes / class counts.
     """
+
+
+def one_line(error: BaseException) -> str:
+    """How a data problem is shown to a student, in a terminal and in a notebook alike."""
+    return f"Fashion-MNIST: error: {error}"
