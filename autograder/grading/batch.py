@@ -132,7 +132,7 @@ def grade(options: GradeOptions, out: TextIO = sys.stdout, err: TextIO = sys.std
     """Run the whole pipeline; returns the exit status (0 all graded, 1 some failed, 2 usage)."""
     course = Course(options.course_dir)
     try:
-        course.check(options.assignment)
+        course.check(options.assignment, options.students)
         _check_sandbox(options, err)
     except (UsageError, ValueError) as error:
         print(f"error: {error}", file=err)

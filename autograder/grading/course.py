@@ -20,6 +20,7 @@ from nbgrader.api import Gradebook, MissingEntry
 from .ledger import properties_in
 from .reports import CellInfo
 from .untrusted import UnsafeFile, read_regular_file, regular_folder
+from .usage import check_course, check_students
 
 MAX_NOTEBOOK_BYTES = 20 * 1024**2
 
@@ -52,17 +53,11 @@ class Course:
     def gradebook_url(self) -> str:
         return f"sqlite:///{self.gradebook_path}"
 
-    def check(self, assignment: str) -> None:
-        """Raise ValueError (a usage error) unless the course can grade ``assignment``."""
-        if not self.config.is_file():
-            raise ValueError(f"{self.root} is not an nbgrader course: no nbgrader_config.py")
-        if not self.gradebook_path.is_file():
-            raise ValueError(f"no gradebook in {self.root}: run `nbgrader generate_assignment {assignment}` first")
-        with Gradebook(self.gradebook_url) as gradebook:
-            try:
-                gradebook.find_assignment(assignment)
-            except MissingEntry:
-                raise ValueError(f"assignment {assignment!r} is not in the gradebook of {self.root}") from None
+    def check(self, assignment: str, students: list[str] | None = None) -> None:
+        """Raise ValueError (a usage error) unless the course can grade ``assignment`` (and has a
+        submission of each of ``students``)."""
+        check_course(self.root, assignment)
+        check_students(self.root, assignment, students or [])
 
     def notebook_names(self, assignment: str) -> list[str]:
         """The assignment's notebook file names (``softmax.ipynb``), from the gradebook."""

@@ -40,6 +40,7 @@ def import_submissions(source: Path, assignment: str, course_dir: Path, notebook
         entries = list(list_entries(Path(source), max_entries, stack))
         paths = [parts for entry in entries if (parts := entry_parts(entry)) and parts[-1].lower().endswith(".ipynb")]
         rules = dataclasses.replace(rules, layout=detect_layout(paths, assignment))
+        report.layout = rules.layout
         for entry in entries:
             outcome = classify(entry, rules)
             if isinstance(outcome, Rejected):
@@ -97,7 +98,7 @@ def copy(chosen: Candidate, destination: Path, rules: Rules, dry_run: bool,
     if not dry_run:
         destination.parent.mkdir(parents=True, exist_ok=True)
         destination.write_bytes(data)
-    return ImportedFile(chosen.student, name, destination, chosen.entry.when, chosen.late)
+    return ImportedFile(chosen.student, name, destination, chosen.entry.when, chosen.late, chosen.user_id)
 
 
 def write_timestamps(imported: list[ImportedFile]) -> None:

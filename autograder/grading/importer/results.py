@@ -16,7 +16,8 @@ class ImportedFile:
     """One notebook copied (or, in a dry run, to be copied) into the course folder.
 
     ``timestamp`` is the UTC time written to ``timestamp.txt`` (None for folder sources);
-    ``late`` is True when Canvas marked the file ``LATE``.
+    ``late`` is True when Canvas marked the file ``LATE``; ``lms_user_id`` is the number the LMS
+    wrote into the name (Canvas's user id, Moodle's participant id; None for generic names).
     """
 
     student: str
@@ -24,6 +25,7 @@ class ImportedFile:
     destination: Path
     timestamp: datetime | None = None
     late: bool = False
+    lms_user_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -36,7 +38,9 @@ class Rejected:
 
 @dataclass
 class ImportReport:
-    """What ``import_submissions`` did: both lists sorted (by destination, by source name)."""
+    """What ``import_submissions`` did: both lists sorted (by destination, by source name), and the
+    layout the download was read with (``"moodle"``, ``"canvas"`` or ``"generic"``)."""
 
     imported: list[ImportedFile] = field(default_factory=list)
     rejected: list[Rejected] = field(default_factory=list)
+    layout: str = ""
