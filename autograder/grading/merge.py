@@ -11,10 +11,16 @@ import json
 import os
 import shutil
 import tempfile
+import warnings
 from datetime import datetime
 from pathlib import Path
 
 from nbgrader.api import Gradebook, MissingEntry
+from sqlalchemy.exc import SAWarning
+
+# nbgrader's own add_submission makes SQLAlchemy warn about autoflush on every new submission
+# (harmless, and nbgrader's autograde prints the same); the instructor's terminal stays clean.
+warnings.filterwarnings("ignore", category=SAWarning, module=r"nbgrader\.api")
 
 from .course import STATUS_FILE, Course
 from .task import CellScore, GradingResult

@@ -111,6 +111,7 @@ def test_every_submission_is_reported_and_the_exit_status_says_some_failed(hosti
     assert set(hostile.grades) == set(hostile.described)
     assert len(hostile.grades) >= 20
     assert {row["max_score"] for row in hostile.grades.values()} == {format_score(FULL_MARKS)}
+    assert "SAWarning" not in hostile.run.stderr, "nbgrader's SQLAlchemy noise reached the terminal"
     for student, row in hostile.grades.items():
         if row["status"] != "graded":
             assert row["reason"] and f"not graded: {student}: " in hostile.run.stderr
