@@ -21,15 +21,12 @@ from __future__ import annotations
 import csv
 import filecmp
 import shutil
-import sqlite3
-import subprocess
-import sys
-from contextlib import closing
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from autograder.release import REPO_ROOT, assignments, nbgrader_env
+from autograder.grading.usage import gradebook_assignments
+from autograder.release import REPO_ROOT, assignments, generate_assignment
 
 GITIGNORE = """\
 # Student work, grades and personal data stay out of git (python -m autograder init wrote this).
@@ -102,25 +99,6 @@ def _copy_solutions(root: Path, name: str, done: list[str]) -> None:
         done.append(f"kept your solutions/{name}/ ({', '.join(changed)} differ from the course's)")
 
 
-def _generate(root: Path, name: str, done: list[str]) -> None:
-    """``nbgrader generate_assignment NAME --force`` in the course; RuntimeError with nbgrader's last error."""
-    command = [sys.executable, "-m", "nbgrader", "generate_assignment", name, "--force"]
-    result = subprocess.run(command, cwd=root, env=nbgrader_env(), capture_output=True, text=True)
-    if result.returncode != 0:
-        errors = [line for line in result.stderr.splitlines() if "ERROR" in line or "Error" in line]
-        raise RuntimeError(f"nbgrader could not generate {name!r} in {root}: {(errors or ['no output'])[-1]}")
-    done.append(f"generated exercises/{name}/ and its gradebook entry")
-
-
-def _assignments_in(gradebook: Path) -> set[str]:
-    """The assignments a gradebook holds, read without creating it (nbgrader's API would, and needs
-    ``alembic`` on PATH to do so; the first ``generate_assignment`` makes it instead)."""
-    if not gradebook.is_file():
-        return set()
-    with closing(sqlite3.connect(gradebook.resolve().as_uri() + "?mode=ro", uri=True)) as connection:
-        return {name for (name,) in connection.execute("SELECT name FROM assignment")}
-
-
 def init_course(root: Path, names: list[str] | None = None, due: dict[str, datetime] | None = None,
                 roster: Roster | None = None) -> list[str]:
     """Create or complete the course folder ``root``; the lines saying what was done."""
@@ -135,11 +113,13 @@ def init_course(root: Path, names: list[str] | None = None, due: dict[str, datet
     if not (root / ".gitignore").exists():
         (root / ".gitignore").write_text(GITIGNORE)
         done.append("wrote .gitignore")
-    present = _assignments_in(root / "gradebook.db")
+    gradebook = root / "gradebook.db"
+    present = gradebook_assignments(gradebook) if gradebook.is_file() else set()
     for name in names:
         _copy_solutions(root, name, done)
         if name not in present:
-            _generate(root, name, done)
+            generate_assignment(root, name)
+            done.append(f"generated exercises/{name}/ and its gradebook entry")
     with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as gradebook:
         for name, when in (due or {}).items():
             gradebook.update_or_create_assignment(name, duedate=when)

@@ -36,6 +36,18 @@ def nbgrader_env() -> dict[str, str]:
     return env
 
 
+def generate_assignment(course: Path, name: str) -> Path:
+    """Plain ``nbgrader generate_assignment NAME --force`` in the course folder ``course``; the folder
+    of the generated student notebooks. RuntimeError with nbgrader's last error line on failure."""
+    command = [sys.executable, "-m", "nbgrader", "generate_assignment", name, "--force"]
+    result = subprocess.run(command, cwd=course, env=nbgrader_env(), capture_output=True, text=True)
+    generated = course / "exercises" / name
+    if result.returncode != 0 or not generated.is_dir():
+        errors = [line for line in result.stderr.splitlines() if "ERROR" in line or "Error" in line]
+        raise RuntimeError(f"nbgrader could not generate {name!r} in {course}: {(errors or ['no output'])[-1]}")
+    return generated
+
+
 def generate_exercises(names: list[str], output_dir: Path, repo_root: Path = REPO_ROOT) -> None:
     """Write ``output_dir/<name>/*.ipynb`` for each assignment, exactly as nbgrader generates them.
 
@@ -47,12 +59,7 @@ def generate_exercises(names: list[str], output_dir: Path, repo_root: Path = REP
         shutil.copy(repo_root / "nbgrader_config.py", course / "nbgrader_config.py")
         for name in names:
             shutil.copytree(repo_root / "solutions" / name, course / "solutions" / name)
-            command = [sys.executable, "-m", "nbgrader", "generate_assignment", name, "--force"]
-            result = subprocess.run(command, cwd=course, env=nbgrader_env(), capture_output=True, text=True)
-            generated = course / "exercises" / name
-            if result.returncode != 0 or not generated.is_dir():
-                errors = [line for line in result.stderr.splitlines() if "ERROR" in line or "Error" in line]
-                raise RuntimeError(f"nbgrader could not generate {name!r}: {(errors or ['no output'])[-1]}")
+            generated = generate_assignment(course, name)
             target = output_dir / name
             if target.exists():
                 shutil.rmtree(target)

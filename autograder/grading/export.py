@@ -20,14 +20,11 @@ returned list.
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass
 from pathlib import Path
 
-from .inert import spreadsheet_cell
 from .lms import LmsRecord, read_records
-from .reports import format_score, write_atomic
+from .reports import csv_text, format_score, write_atomic
 
 FORMATS = ("canvas", "moodle", "csv")
 CANVAS_COLUMNS = ("Student", "ID", "SIS User ID", "SIS Login ID", "Section")
@@ -62,12 +59,6 @@ def grade_rows(course_root: Path, assignment: str) -> list[GradeRow]:
             name = " ".join(part for part in (student.first_name, student.last_name) if part) or student.id
             rows.append(GradeRow(student.id, name, student.email or "", score, max_score, records.get(student.id)))
     return rows
-
-
-def _text(rows: list[list[str]]) -> bytes:
-    buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="\n").writerows([[spreadsheet_cell(cell) for cell in row] for row in rows])
-    return buffer.getvalue().encode()
 
 
 def _matched(row: GradeRow, lms: str) -> bool:
@@ -114,7 +105,7 @@ def export(course_root: Path, assignment: str, fmt: str, output: Path | None = N
              "moodle": lambda: moodle_rows(rows), "csv": lambda: plain_rows(rows)}[fmt]()
     path = output or course_root / "exports" / f"{assignment}-{fmt}.csv"
     path.parent.mkdir(parents=True, exist_ok=True)
-    write_atomic(path, _text(table))
+    write_atomic(path, csv_text(table).encode())
     left_out = [row.student for row in rows if fmt != "csv" and not _matched(row, fmt)]
     return path, left_out
 

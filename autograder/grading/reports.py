@@ -105,7 +105,7 @@ def _cell(value: str) -> str:
     return spreadsheet_cell(printable(value))
 
 
-def _csv_text(rows: list[list[str]]) -> str:
+def csv_text(rows: list[list[str]]) -> str:
     """Rows as CSV (quoted as needed); no cell holds a control character or starts like a formula."""
     buffer = io.StringIO()
     csv.writer(buffer, lineterminator="\n").writerows([[_cell(cell) for cell in row] for row in rows])
@@ -135,7 +135,7 @@ def write_grades_csv(path: Path, results: Sequence[GradingResult], cells: Sequen
     for result in _sorted(results):
         score = format_score(sum(cell_scores(result, cells)))
         rows.append([result.student, result.assignment, score, max_score, result.status, _reason(result)])
-    write_atomic(Path(path), _csv_text(rows).encode())
+    write_atomic(Path(path), csv_text(rows).encode())
 
 
 def write_questions_csv(path: Path, results: Sequence[GradingResult], cells: Sequence[CellInfo]) -> None:
@@ -144,7 +144,7 @@ def write_questions_csv(path: Path, results: Sequence[GradingResult], cells: Seq
     for result in _sorted(results):
         scores = cell_scores(result, cells)
         rows.append([result.student, *map(format_score, scores), format_score(sum(scores))])
-    write_atomic(Path(path), _csv_text(rows).encode())
+    write_atomic(Path(path), csv_text(rows).encode())
 
 
 def score_bins(scores: Sequence[float], max_score: float) -> list[Bin]:

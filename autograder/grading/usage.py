@@ -17,6 +17,12 @@ def _fix(root: Path, assignment: str) -> str:
             f"source/{assignment}/; see the README's instructor section)")
 
 
+def gradebook_assignments(gradebook: Path) -> set[str]:
+    """The assignments an existing gradebook holds, read without writing (sqlite3.Error if unreadable)."""
+    with closing(sqlite3.connect(gradebook.resolve().as_uri() + "?mode=ro", uri=True)) as connection:
+        return {name for (name,) in connection.execute("SELECT name FROM assignment")}
+
+
 def check_course(root: Path, assignment: str) -> None:
     """Raise ValueError (a usage error) unless ``root`` is an nbgrader course whose gradebook holds
     ``assignment``; the message says what to run."""
@@ -27,11 +33,10 @@ def check_course(root: Path, assignment: str) -> None:
     if not gradebook.is_file():
         raise ValueError(f"no gradebook in {root}: {_fix(root, assignment)}")
     try:
-        with closing(sqlite3.connect(gradebook.resolve().as_uri() + "?mode=ro", uri=True)) as connection:
-            found = connection.execute("SELECT 1 FROM assignment WHERE name = ?", (assignment,)).fetchone()
+        found = assignment in gradebook_assignments(gradebook)
     except sqlite3.Error as error:
         raise ValueError(f"{gradebook} is not a readable nbgrader gradebook ({error})") from None
-    if found is None:
+    if not found:
         raise ValueError(f"assignment {assignment!r} is not in the gradebook of {root}: {_fix(root, assignment)}")
 
 
@@ -48,4 +53,4 @@ def check_students(root: Path, assignment: str, students: list[str]) -> None:
                          f" (submissions from: {shown or 'nobody yet'})")
 
 
-__all__ = ["check_course", "check_students"]
+__all__ = ["check_course", "check_students", "gradebook_assignments"]
