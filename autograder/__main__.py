@@ -3,8 +3,9 @@
 Commands:
     init DIR                   create (or complete) an instructor's course folder: nbgrader_config.py,
                                solutions/, exercises/, the gradebook (due dates, roster), .gitignore
-    release [ASSIGNMENT ...]   regenerate exercises/ from solutions/ with nbgrader, the README's
-                               table of assignments and the checks' contract table
+    release [ASSIGNMENT ...]   regenerate exercises/ from solutions/ with nbgrader, the students'
+                               public cases, the README's table of assignments and the checks'
+                               contract table
     grade ASSIGNMENT           grade every submission of a class, sandboxed and in parallel
     import ASSIGNMENT SOURCE   put an LMS download (zip or folder) into nbgrader's submitted/ layout
     export ASSIGNMENT          write the grades for the LMS (--format canvas, moodle or csv)
@@ -22,11 +23,14 @@ from pathlib import Path
 
 def _release(args: argparse.Namespace) -> int:
     from autograder.catalog import update_readme
+    from autograder.checks.public import update as update_public_cases
     from autograder.checks.table import update as update_contracts
     from autograder.release import release
 
     for name in release(args.assignments):
         print(f"exercises/{name}: generated from solutions/{name}")
+        if update_public_cases(name):
+            print(f"studentkit public cases of {name}: updated")
     if update_readme():
         print("README.md: table of assignments updated")
     if update_contracts():

@@ -12,11 +12,16 @@ made of tensors, strings, numbers, lists and dicts, so it can be loaded with
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
 import torch
 from torch import Tensor
+
+from studentkit.public.closeness import tolerances  # noqa: F401 - part of this vocabulary
 
 
 @dataclass
@@ -159,6 +164,8 @@ class Property:
             ``torch.softmax``, ``Tensor.softmax`` and ``F.softmax``).
         uses: the student's names the check needs when it needs more than ``function``; the
             hidden cell then passes a dict ``{name: object}`` instead of one function.
+        float32_precision: the judge compares float64 results to float32 precision only (the
+            public checks, which ship no judge, are told so).
     """
 
     name: str
@@ -169,6 +176,7 @@ class Property:
     hint: str
     forbidden_calls: tuple[str, ...] = ()
     uses: tuple[str, ...] = ()
+    float32_precision: bool = False
 
     def implementation(self, namespace: dict[str, Any]) -> Any:
         """What the hidden cell passes: the one function, or a dict of the names in ``uses``."""
@@ -199,17 +207,30 @@ class Property:
         return Verdict(False, fraction, message)
 
 
-def tolerances(dtype: torch.dtype) -> tuple[float, float]:
-    """(atol, rtol) for comparing with the reference in ``dtype``.
+# Added to every case seed: 0 for the hidden cases, PUBLIC_SEED_OFFSET while public cases are drawn.
+_SEED_OFFSET = contextvars.ContextVar("seed_offset", default=0)
+PUBLIC_SEED_OFFSET = 1_000_003
 
-    float16 keeps about 3 significant digits: a value near 8 is already rounded by up to 0.004, and
-    an implementation that computes in float16 (right, if less exact than the reference's float32
-    arithmetic) accumulates a few such roundings, so its absolute tolerance is 1e-2."""
-    if dtype == torch.float64:
-        return 1e-10, 1e-8
-    if dtype in (torch.float16, torch.bfloat16):
-        return 1e-2, 2e-2
-    return 1e-6, 1e-4
+
+def case_seed(seed: int) -> int:
+    """The seed a case builder really uses for ``seed``: the same number for hidden cases, another one
+    inside :func:`public_seeds` (so public cases are of the same kind, drawn from other numbers)."""
+    return seed + _SEED_OFFSET.get()
+
+
+def seeded(seed: int) -> torch.Generator:
+    """A CPU generator seeded with :func:`case_seed` ``(seed)``: every case builder draws from one."""
+    return torch.Generator().manual_seed(case_seed(seed))
+
+
+@contextlib.contextmanager
+def public_seeds() -> Iterator[None]:
+    """Within the block, case builders draw the public cases (other values, same shapes and kinds)."""
+    token = _SEED_OFFSET.set(PUBLIC_SEED_OFFSET)
+    try:
+        yield
+    finally:
+        _SEED_OFFSET.reset(token)
 
 
 def describe(tensor: Tensor) -> str:

@@ -15,7 +15,10 @@ from torch import Tensor
 from autograder.inside.guard import TAMPERED, base_name, is_forbidden
 from autograder.scenarios import run_scenario
 
-from .base import Case, CaseJudge, Observation, Reason, tolerances
+from studentkit.public.closeness import closeness_problem as shared_closeness_problem
+from studentkit.public.closeness import tensor_problem as shared_tensor_problem
+
+from .base import Case, CaseJudge, Observation, Reason
 
 
 def _type(text: str) -> Reason:
@@ -42,48 +45,17 @@ def _clone_args(args: list[Any], requires_grad: bool = False) -> list[Any]:
     return copies
 
 
-def _tensor_problem(value: Tensor | None, expected: Tensor, what: str, type_name: str = "") -> str | None:
-    """Why ``value`` cannot stand for ``expected`` (type, shape, dtype, device), else None."""
-    if type(value) is not Tensor:
-        return _type(f"{what} is {type_name or type(value).__name__}, expected a torch.Tensor")
-    if value.shape != expected.shape:
-        return _type(f"{what} has shape {tuple(value.shape)}, expected {tuple(expected.shape)}")
-    if value.dtype != expected.dtype:
-        return _type(f"{what} has dtype {value.dtype}, expected {expected.dtype} (the input's dtype)")
-    if value.device != expected.device:
-        return _type(f"{what} is on {value.device}, expected {expected.device} (the input's device)")
-    return None
+def _tensor_problem(value: object, expected: Tensor, what: str, type_name: str = "") -> str | None:
+    """Why ``value`` cannot stand for ``expected`` (type, shape, dtype, device), else None (kind ``type``)."""
+    problem = shared_tensor_problem(value, expected, what, type_name)
+    return None if problem is None else _type(problem)
 
 
 def closeness_problem(value: Tensor, expected: Tensor, what: str) -> str | None:
-    """Why ``value`` is not close to ``expected`` (non-finite where finite, or too far), else None.
-
-    Too far is reported at the element that breaks its own tolerance the most (its index, its
-    error and its tolerance; never the expected value)."""
-    atol, rtol = tolerances(expected.dtype)
-    value, expected = value.detach().double(), expected.detach().double()
-    bad_nan = torch.isnan(value) & ~torch.isnan(expected)
-    if bad_nan.any():
-        return _values(f"{what} contains nan ({int(bad_nan.sum())} entries) where the correct values are numbers")
-    infinite = torch.isinf(expected) | torch.isnan(expected)
-    if (torch.isinf(value) & ~infinite).any():
-        return _values(f"{what} contains inf where the correct values are finite")
-    both_defined = torch.isinf(expected)
-    if (value[both_defined] != expected[both_defined]).any():
-        return _values(f"{what} differs where the correct values are infinite")
-    finite = ~infinite
-    if not finite.any():
-        return None
-    error = torch.where(finite, (value - expected).abs(), torch.zeros_like(value))
-    allowed = atol + rtol * torch.where(finite, expected.abs(), torch.zeros_like(expected))
-    excess = error / allowed
-    if not (error > allowed).any():
-        return None
-    worst = int(torch.argmax(excess))
-    where = tuple(int(i) for i in torch.unravel_index(torch.tensor(worst), expected.shape)) if expected.dim() else ()
-    at = f" at index {where[0] if len(where) == 1 else where}" if where else ""
-    return _values(f"{what} is off by {error.flatten()[worst].item():.3g}{at}, where the tolerance is "
-                   f"{allowed.flatten()[worst].item():.1g}")
+    """Why ``value`` is not close to ``expected``, else None: the students' public checks' own rule
+    (:func:`studentkit.public.closeness.closeness_problem`), as a reason of kind ``values``."""
+    problem = shared_closeness_problem(value, expected, what)
+    return None if problem is None else _values(problem)
 
 
 def value_problem(value: Any, expected: Any, what: str) -> str | None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
-from .base import Case, describe
+from .base import Case, describe, seeded
 from .matrix import logits_cases
 
 INF = float("inf")
@@ -18,17 +18,13 @@ SIZES = [(1, 1), (1, 10), (7, 3), (256, 10), (5, 2)]
 FLOATS = (torch.float32, torch.float64)
 
 
-def _gen(seed: int) -> torch.Generator:
-    return torch.Generator().manual_seed(seed)
-
-
 def _labels(n: int, q: int, seed: int) -> Tensor:
     """``(n,)`` int64 labels in ``[0, q)``."""
-    return torch.randint(0, q, (n,), generator=_gen(seed))
+    return torch.randint(0, q, (n,), generator=seeded(seed))
 
 
 def _grad_output(shape: torch.Size, dtype: torch.dtype) -> Tensor:
-    return torch.randn(shape, generator=_gen(sum(shape) + 7), dtype=dtype)
+    return torch.randn(shape, generator=seeded(sum(shape) + 7), dtype=dtype)
 
 
 def logits_case(logits: Tensor, dim: int = -1, note: str = "", grad: bool = False) -> Case:
@@ -47,7 +43,7 @@ def batch_case(scores: Tensor, y: Tensor, what: str = "logits", note: str = "", 
 
 def random_batches(what: str, seed: int, scenario: str = "call") -> list[Case]:
     """Random batches of every size in ``SIZES``, float32 and float64 (probabilities: softmax rows)."""
-    gen, cases = _gen(seed), []
+    gen, cases = seeded(seed), []
     for (n, q) in SIZES:
         for dtype in FLOATS:
             scores = 3 * torch.randn(n, q, generator=gen, dtype=dtype)
@@ -62,7 +58,7 @@ def random_batches(what: str, seed: int, scenario: str = "call") -> list[Case]:
 def log_softmax_random_cases() -> list[Case]:
     """Hand-picked shapes and dims in both float dtypes, then a sample of the matrix (ranks 1-4, every
     dim, float16/32/64, memory layouts)."""
-    gen = _gen(0)
+    gen = seeded(0)
     shapes_and_dims = [((1, 1), -1), ((1, 10), -1), ((7, 3), -1), ((256, 10), -1), ((5, 4, 3), 1), ((4, 6), 0)]
     return [logits_case(3 * torch.randn(shape, generator=gen, dtype=dtype), dim)
             for shape, dim in shapes_and_dims for dtype in FLOATS] + logits_cases(14, seed=19)
@@ -76,28 +72,28 @@ def log_softmax_extreme_cases() -> list[Case]:
     return [
         logits_case(EXTREME, note=" with entries of +-1000"),
         logits_case(EXTREME.double().T, dim=0, note=" with entries of +-1000"),
-        logits_case(1000 * torch.randn(32, 10, generator=_gen(1)), note=" scaled to about +-1000"),
+        logits_case(1000 * torch.randn(32, 10, generator=seeded(1)), note=" scaled to about +-1000"),
         logits_case(WITH_INF, note=" with -inf entries"),
         logits_case(WITH_INF.double() + 300, note=" with -inf entries"),
     ]
 
 
 def log_softmax_contract_cases() -> list[Case]:
-    gen = _gen(2)
+    gen = seeded(2)
     return [logits_case(torch.randn(8, 10, generator=gen).half()),
             logits_case(torch.randn(3, 5, generator=gen, dtype=torch.float64)),
             logits_case(torch.randn(2, 3, 4, generator=gen), dim=1)]
 
 
 def log_softmax_gradient_cases() -> list[Case]:
-    gen = _gen(3)
+    gen = seeded(3)
     return [logits_case(torch.randn(6, 5, generator=gen, dtype=torch.float64), grad=True),
             logits_case(torch.randn(1, 10, generator=gen), grad=True),
             logits_case(torch.randn(3, 4, 2, generator=gen, dtype=torch.float64), dim=1, grad=True)]
 
 
 def log_softmax_scratch_cases() -> list[Case]:
-    gen = _gen(4)
+    gen = seeded(4)
     return [logits_case(torch.randn(4, 10, generator=gen)), logits_case(torch.randn(3, 2, 5, generator=gen), dim=1)]
 
 
@@ -113,7 +109,7 @@ def zero_probability_cases() -> list[Case]:
 
 
 def probabilities_contract_cases() -> list[Case]:
-    gen = _gen(5)
+    gen = seeded(5)
     half = torch.softmax(torch.randn(8, 10, generator=gen), 1).half()
     double = torch.softmax(torch.randn(3, 5, generator=gen, dtype=torch.float64), 1)
     return [batch_case(half, _labels(8, 10, 5), "probabilities"),
@@ -129,7 +125,7 @@ def from_logits_extreme_cases() -> list[Case]:
     return [
         batch_case(EXTREME, big_labels, note=" with entries of +-1000"),
         batch_case(EXTREME.double(), torch.tensor([0, 2, 2]), note=" with entries of +-1000"),
-        batch_case(1000 * torch.randn(32, 10, generator=_gen(8)), _labels(32, 10, 8), note=" scaled to about +-1000"),
+        batch_case(1000 * torch.randn(32, 10, generator=seeded(8)), _labels(32, 10, 8), note=" scaled to about +-1000"),
         batch_case(WITH_INF, inf_labels, note=" with -inf at wrong classes"),
         batch_case(WITH_INF.double() - 300, inf_labels, note=" with -inf at wrong classes"),
         batch_case(WITH_INF, at_true, note=" with -inf at a true class"),
@@ -138,20 +134,20 @@ def from_logits_extreme_cases() -> list[Case]:
 
 
 def from_logits_contract_cases() -> list[Case]:
-    gen = _gen(9)
+    gen = seeded(9)
     return [batch_case(torch.randn(8, 10, generator=gen).half(), _labels(8, 10, 9)),
             batch_case(torch.randn(3, 5, generator=gen, dtype=torch.float64), _labels(3, 5, 10))]
 
 
 def from_logits_gradient_cases() -> list[Case]:
-    gen = _gen(11)
+    gen = seeded(11)
     return [batch_case(torch.randn(6, 5, generator=gen, dtype=torch.float64), _labels(6, 5, 11), grad=True),
             batch_case(torch.randn(1, 10, generator=gen), _labels(1, 10, 12), grad=True),
             batch_case(3 * torch.randn(7, 3, generator=gen), _labels(7, 3, 13), grad=True)]
 
 
 def scratch_batches() -> list[Case]:
-    gen = _gen(14)
+    gen = seeded(14)
     return [batch_case(torch.randn(4, 10, generator=gen), _labels(4, 10, 14)),
             batch_case(torch.randn(5, 3, generator=gen, dtype=torch.float64), _labels(5, 3, 15))]
 
@@ -163,12 +159,12 @@ def probability_scratch_batches() -> list[Case]:
 # --- softmax_cross_entropy_grad ----------------------------------------------------------------
 
 def grad_random_cases() -> list[Case]:
-    scaled = 1000 * torch.randn(16, 10, generator=_gen(16))
+    scaled = 1000 * torch.randn(16, 10, generator=seeded(16))
     return random_batches("logits", 15) + [batch_case(scaled, _labels(16, 10, 16), note=" scaled to about +-1000")]
 
 
 def gradcheck_cases() -> list[Case]:
-    gen, scenario = _gen(17), "cross_entropy.gradcheck_summed_loss"
+    gen, scenario = seeded(17), "cross_entropy.gradcheck_summed_loss"
     return [batch_case(torch.randn(n, q, generator=gen, dtype=torch.float64), _labels(n, q, 17 + n),
                        scenario=scenario) for n, q in [(4, 5), (1, 3), (6, 10)]]
 
@@ -179,6 +175,6 @@ def without_autograd_cases() -> list[Case]:
 
 
 def grad_contract_cases() -> list[Case]:
-    gen = _gen(18)
+    gen = seeded(18)
     return [batch_case(torch.randn(3, 5, generator=gen, dtype=torch.float64), _labels(3, 5, 18)),
             batch_case(torch.randn(8, 10, generator=gen), _labels(8, 10, 19))]

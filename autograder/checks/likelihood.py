@@ -18,7 +18,7 @@ from autograder.reference import categorical_mle as reference_mle
 from autograder.reference import categorical_nll as reference_categorical_nll
 from autograder.reference import model_nll as reference_model_nll
 
-from .base import Case, CaseJudge, Observation, Property, describe
+from .base import Case, CaseJudge, Observation, Property, describe, seeded
 from .compare import all_of, avoids_calls, gradients_match, keeps_inputs, matches, reference_output
 
 # The library losses, and torch.logsumexp (which Categorical(logits=...) also goes through).
@@ -27,18 +27,14 @@ INF = float("inf")
 SIZES = [(1, 1), (1, 10), (7, 3), (100, 10), (13, 2), (1000, 5)]
 
 
-def _gen(seed: int) -> torch.Generator:
-    return torch.Generator().manual_seed(seed)
-
-
 def _labels(n: int, q: int, seed: int) -> Tensor:
     """``(n,)`` int64 labels in ``[0, q)``."""
-    return torch.randint(0, q, (n,), generator=_gen(seed))
+    return torch.randint(0, q, (n,), generator=seeded(seed))
 
 
 def pair_case(first: Tensor, y: Tensor, what: str, note: str = "", grad: bool = False) -> Case:
     """A call ``f(first, y)``; with ``grad`` a seeded upstream gradient for the 0-dim output."""
-    grad_output = torch.randn((), generator=_gen(len(y)), dtype=first.dtype) if grad else None
+    grad_output = torch.randn((), generator=seeded(len(y)), dtype=first.dtype) if grad else None
     return Case(f"{what} {describe(first)} with labels {describe(y)}{note}", [first, y], grad_output=grad_output)
 
 
@@ -52,7 +48,7 @@ def mle_case(y: Tensor, num_classes: int, note: str = "", scenario: str = "call"
 
 def nll_random_cases() -> list[Case]:
     """Random probability vectors (no zeros) and random label sets, float32 and float64."""
-    gen, cases = _gen(0), []
+    gen, cases = seeded(0), []
     for n, q in SIZES:
         for dtype in (torch.float32, torch.float64):
             probs = torch.softmax(2 * torch.randn(q, generator=gen, dtype=dtype), dim=0)
@@ -70,7 +66,7 @@ def nll_zero_probability_cases() -> list[Case]:
 
 
 def nll_contract_cases() -> list[Case]:
-    gen = _gen(1)
+    gen = seeded(1)
     return [pair_case(torch.softmax(torch.randn(10, generator=gen), 0).half(), _labels(20, 10, 1), "probs"),
             pair_case(torch.softmax(torch.randn(4, generator=gen, dtype=torch.float64), 0), _labels(9, 4, 2),
                       "probs")]
@@ -109,7 +105,7 @@ def _is_the_minimiser(case: Case, seen: Observation) -> str | None:
 # --- model_nll ----------------------------------------------------------------------------------
 
 def model_random_cases() -> list[Case]:
-    gen, cases = _gen(20), []
+    gen, cases = seeded(20), []
     for n, q in SIZES:
         for dtype in (torch.float32, torch.float64):
             logits = 3 * torch.randn(n, q, generator=gen, dtype=dtype)
@@ -123,27 +119,27 @@ def model_extreme_cases() -> list[Case]:
     with_inf = torch.tensor([[0.0, -INF, 1.0], [-INF, 5.0, 5.0], [-INF, -INF, 800.0]])
     return [pair_case(big, torch.tensor([2, 0, 1]), "logits", " with entries of +-1000"),
             pair_case(big.double(), torch.tensor([0, 2, 2]), "logits", " with entries of +-1000"),
-            pair_case(1000 * torch.randn(32, 10, generator=_gen(21)), _labels(32, 10, 21), "logits",
+            pair_case(1000 * torch.randn(32, 10, generator=seeded(21)), _labels(32, 10, 21), "logits",
                       " scaled to about +-1000"),
             pair_case(with_inf, torch.tensor([2, 1, 2]), "logits", " with -inf at wrong classes"),
             pair_case(with_inf.double(), torch.tensor([1, 1, 2]), "logits", " with -inf at a true class")]
 
 
 def model_gradient_cases() -> list[Case]:
-    gen = _gen(22)
+    gen = seeded(22)
     return [pair_case(torch.randn(6, 5, generator=gen, dtype=torch.float64), _labels(6, 5, 22), "logits", grad=True),
             pair_case(torch.randn(1, 10, generator=gen), _labels(1, 10, 23), "logits", grad=True),
             pair_case(3 * torch.randn(20, 3, generator=gen), _labels(20, 3, 24), "logits", grad=True)]
 
 
 def model_contract_cases() -> list[Case]:
-    gen = _gen(25)
+    gen = seeded(25)
     return [pair_case(torch.randn(64, 10, generator=gen).half(), _labels(64, 10, 25), "logits"),
             pair_case(torch.randn(3, 5, generator=gen, dtype=torch.float64), _labels(3, 5, 26), "logits")]
 
 
 def model_scratch_cases() -> list[Case]:
-    gen = _gen(27)
+    gen = seeded(27)
     return [pair_case(torch.randn(4, 10, generator=gen), _labels(4, 10, 27), "logits"),
             pair_case(torch.randn(5, 3, generator=gen, dtype=torch.float64), _labels(5, 3, 28), "logits")]
 

@@ -13,7 +13,7 @@ from torch import Tensor
 
 from autograder.reference import binary_cross_entropy, sigmoid, two_class_logits
 
-from .base import Case, CaseJudge, Observation, Property, describe
+from .base import Case, CaseJudge, Observation, Property, describe, seeded
 from .compare import all_of, avoids_calls, closeness_problem, gradients_match, keeps_inputs, matches
 
 FUNCTIONS = ("sigmoid", "binary_cross_entropy", "two_class_logits")
@@ -23,13 +23,9 @@ FORBIDDEN = ("sigmoid", "sigmoid_", "logsigmoid", "log_sigmoid", "binary_cross_e
 EXTREMES = [1000.0, -1000.0, 100.0, -100.0, 30.0, -30.0]
 
 
-def _gen(seed: int) -> torch.Generator:
-    return torch.Generator().manual_seed(seed)
-
-
 def _upstream(like: Tensor, seed: int) -> Tensor:
     """A seeded upstream gradient shaped like the output."""
-    return torch.randn(like.shape, generator=_gen(seed), dtype=like.dtype)
+    return torch.randn(like.shape, generator=seeded(seed), dtype=like.dtype)
 
 
 def _z_case(z: Tensor, note: str = "", grad: bool = False) -> Case:
@@ -46,8 +42,8 @@ def _zy_case(z: Tensor, y: Tensor, note: str = "", grad: bool = False, scenario:
 def _labels(shape: tuple[int, ...], dtype: torch.dtype, soft: bool, seed: int) -> Tensor:
     """Float labels: 0/1, or soft values in [0, 1]."""
     if soft:
-        return torch.rand(shape, generator=_gen(seed), dtype=dtype)
-    return torch.randint(0, 2, shape, generator=_gen(seed)).to(dtype)
+        return torch.rand(shape, generator=seeded(seed), dtype=dtype)
+    return torch.randint(0, 2, shape, generator=seeded(seed)).to(dtype)
 
 
 SHAPES = [(1,), (7,), (33,), (5, 3), ()]
@@ -56,7 +52,7 @@ DTYPES = (torch.float32, torch.float64)
 
 def sigmoid_random_cases() -> list[Case]:
     """Ordinary logits: a single one, odd sizes, 2-D and 0-dim, both float dtypes."""
-    return [_z_case(4 * torch.randn(shape, generator=_gen(i), dtype=dtype))
+    return [_z_case(4 * torch.randn(shape, generator=seeded(i), dtype=dtype))
             for i, shape in enumerate(SHAPES) for dtype in DTYPES]
 
 
@@ -69,9 +65,9 @@ def sigmoid_extreme_cases() -> list[Case]:
 def sigmoid_gradient_cases() -> list[Case]:
     """Gradients on ordinary logits, with exact zeros among them (weights initialised to zero give z = 0)."""
     cases = [_z_case(torch.zeros(4, dtype=dtype), " (all zero)", grad=True) for dtype in DTYPES]
-    z = 3 * torch.randn(9, generator=_gen(10), dtype=torch.float64)
+    z = 3 * torch.randn(9, generator=seeded(10), dtype=torch.float64)
     return cases + [_z_case(torch.cat([z, torch.zeros(2, dtype=torch.float64)]), " with some zeros", grad=True),
-                    _z_case(torch.randn(3, 4, generator=_gen(11)), grad=True)]
+                    _z_case(torch.randn(3, 4, generator=seeded(11)), grad=True)]
 
 
 def bce_random_cases() -> list[Case]:
@@ -79,7 +75,7 @@ def bce_random_cases() -> list[Case]:
     cases = []
     for i, shape in enumerate(SHAPES[:4]):
         for dtype in DTYPES:
-            z = 4 * torch.randn(shape, generator=_gen(20 + i), dtype=dtype)
+            z = 4 * torch.randn(shape, generator=seeded(20 + i), dtype=dtype)
             cases += [_zy_case(z, _labels(shape, dtype, soft, 30 + i), " soft" if soft else " 0/1")
                       for soft in (False, True)]
     return cases
@@ -98,7 +94,7 @@ def bce_extreme_cases() -> list[Case]:
 
 def bce_gradient_cases() -> list[Case]:
     """Gradients (with respect to z and y) on ordinary logits, with exact zeros among the logits."""
-    z = torch.cat([3 * torch.randn(8, generator=_gen(40), dtype=torch.float64), torch.zeros(3, dtype=torch.float64)])
+    z = torch.cat([3 * torch.randn(8, generator=seeded(40), dtype=torch.float64), torch.zeros(3, dtype=torch.float64)])
     zero = torch.zeros(4)
     return [_zy_case(z, _labels(z.shape, torch.float64, False, 41), " 0/1, some z = 0", grad=True),
             _zy_case(z, _labels(z.shape, torch.float64, True, 42), " soft, some z = 0", grad=True),
@@ -110,7 +106,7 @@ def two_class_cases() -> list[Case]:
     cases = []
     for n in (1, 6, 25):
         for dtype in DTYPES:
-            z = 4 * torch.randn(n, generator=_gen(50 + n), dtype=dtype)
+            z = 4 * torch.randn(n, generator=seeded(50 + n), dtype=dtype)
             cases.append(Case(f"z {describe(z)}", [z], grad_output=_upstream(torch.empty(n, 2, dtype=dtype), n)))
     return cases
 
@@ -119,7 +115,7 @@ def contract_cases() -> list[Case]:
     """All three functions on (n,) float64 and float32 inputs; the inputs must come back unchanged."""
     cases = []
     for n, dtype in ((5, torch.float64), (12, torch.float32), (1, torch.float64)):
-        z = 3 * torch.randn(n, generator=_gen(60 + n), dtype=dtype)
+        z = 3 * torch.randn(n, generator=seeded(60 + n), dtype=dtype)
         cases.append(_zy_case(z, _labels((n,), dtype, True, 61 + n), scenario="logistic_regression.each_function"))
     return cases
 
@@ -128,7 +124,7 @@ def equivalence_cases() -> list[Case]:
     """Binary and two-class cross-entropy on hard and soft labels, both dtypes, logits up to +-30."""
     cases = []
     for i, dtype in enumerate(DTYPES):
-        z = torch.cat([5 * torch.randn(16, generator=_gen(70 + i), dtype=dtype),
+        z = torch.cat([5 * torch.randn(16, generator=seeded(70 + i), dtype=dtype),
                        torch.tensor([30.0, -30.0, 0.0], dtype=dtype)])
         cases += [_zy_case(z, _labels(z.shape, dtype, soft, 72 + i), " soft" if soft else " 0/1",
                            scenario="logistic_regression.binary_vs_two_class") for soft in (False, True)]
@@ -136,7 +132,7 @@ def equivalence_cases() -> list[Case]:
 
 
 def scratch_cases() -> list[Case]:
-    z = 3 * torch.randn(10, generator=_gen(80))
+    z = 3 * torch.randn(10, generator=seeded(80))
     return [_zy_case(z, _labels((10,), torch.float32, True, 81), scenario="logistic_regression.each_function")]
 
 

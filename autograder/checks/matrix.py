@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import torch
 
-from .base import Case, describe
+from .base import Case, case_seed, describe, seeded
 
 DTYPES = (torch.float16, torch.float32, torch.float64)
 LAYOUTS = ("contiguous", "transposed", "strided")
@@ -47,10 +47,11 @@ def cells() -> list[Cell]:
 
 
 def sample(count: int, seed: int) -> list[Cell]:
-    """``count`` cells that together show every rank, dim, dtype, layout and size (greedy cover first)."""
+    """``count`` cells that together show every rank (with several entries along ``dim`` too), dim,
+    dtype, layout and size (greedy cover first)."""
     pool = cells()
-    random.Random(seed).shuffle(pool)
-    wanted = {(field, getattr(c, field)) for c in pool for field in ("rank", "dim", "dtype", "layout", "size")}
+    random.Random(case_seed(seed)).shuffle(pool)
+    wanted = set().union(*map(_features, pool))
     chosen: list[Cell] = []
     while wanted and len(chosen) < count:
         best = max(pool, key=lambda c: len(_features(c) & wanted))
@@ -62,7 +63,10 @@ def sample(count: int, seed: int) -> list[Cell]:
 
 
 def _features(cell: Cell) -> set[tuple[str, object]]:
-    return {(field, getattr(cell, field)) for field in ("rank", "dim", "dtype", "layout", "size")}
+    """The values a cell shows; a rank counts twice, once more with several entries along ``dim``
+    (the softmax of a single entry is 1 whatever the code does with that rank)."""
+    shown = {(field, getattr(cell, field)) for field in ("rank", "dim", "dtype", "layout", "size")}
+    return shown | ({("rank with several entries", cell.rank)} if cell.size > 1 else set())
 
 
 def _base_shape(cell: Cell, gen: torch.Generator) -> list[int]:
@@ -80,7 +84,7 @@ def logits_cases(count: int, seed: int, scale: float = 3.0) -> list[Case]:
     """Cases ``f(logits, dim=dim)`` over a sample of the matrix; logits ~ ``scale * N(0, 1)``, but
     ``N(0, 1)`` in float16, whose largest number (65504) a plain sum of exponentials of logits near 8
     would pass: ordinary logits are those where even the overflowing formula is right."""
-    gen = torch.Generator().manual_seed(seed)
+    gen = seeded(seed)
     cases = []
     for cell in sample(count, seed):
         spread = 1.0 if cell.dtype == torch.float16 else scale

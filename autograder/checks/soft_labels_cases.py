@@ -11,23 +11,19 @@ from torch import Tensor
 
 from autograder.reference import smooth_labels
 
-from .base import Case, describe
+from .base import Case, describe, seeded
 
 DTYPES = (torch.float32, torch.float64)
 INF = float("inf")
 
 
-def _gen(seed: int) -> torch.Generator:
-    return torch.Generator().manual_seed(seed)
-
-
 def _distributions(n: int, q: int, dtype: torch.dtype, seed: int, scale: float = 2.0) -> Tensor:
     """``(n, q)`` strictly positive probability vectors (rows sum to one)."""
-    return torch.softmax(scale * torch.randn(n, q, generator=_gen(seed), dtype=torch.float64), dim=1).to(dtype)
+    return torch.softmax(scale * torch.randn(n, q, generator=seeded(seed), dtype=torch.float64), dim=1).to(dtype)
 
 
 def _labels(n: int, q: int, seed: int) -> Tensor:
-    return torch.randint(0, q, (n,), generator=_gen(seed))
+    return torch.randint(0, q, (n,), generator=seeded(seed))
 
 
 def _pair_case(first: Tensor, second: Tensor, names: tuple[str, str], **extra) -> Case:
@@ -53,7 +49,7 @@ def soft_ce_random_cases() -> list[Case]:
     cases = []
     for i, (n, q) in enumerate([(1, 3), (7, 5), (16, 10), (4, 2)]):
         for dtype in DTYPES:
-            logits = 3 * torch.randn(n, q, generator=_gen(10 + i), dtype=dtype)
+            logits = 3 * torch.randn(n, q, generator=seeded(10 + i), dtype=dtype)
             y = _labels(n, q, 20 + i)
             for note, targets in ((" random", _distributions(n, q, dtype, 30 + i)),
                                   (" one-hot", smooth_labels(y, q, 0.0, dtype=dtype)),
@@ -66,7 +62,7 @@ def label_smoothing_cases() -> list[Case]:
     """Label-smoothed targets built from integer labels, compared with F.cross_entropy(label_smoothing=...)."""
     cases = []
     for i, (n, q, dtype) in enumerate([(5, 4, torch.float32), (12, 10, torch.float64), (1, 3, torch.float32)]):
-        logits = 3 * torch.randn(n, q, generator=_gen(40 + i), dtype=dtype)
+        logits = 3 * torch.randn(n, q, generator=seeded(40 + i), dtype=dtype)
         y = _labels(n, q, 50 + i)
         for epsilon in (0.0, 0.1, 1.0):
             cases.append(_pair_case(logits, y, ("logits", "labels"), kwargs={"epsilon": epsilon},
@@ -81,7 +77,7 @@ def soft_ce_extreme_cases() -> list[Case]:
     big_targets = torch.tensor([[0.8, 0.1, 0.1], [0.2, 0.5, 0.3], [1 / 3, 1 / 3, 1 / 3]])
     with_inf = torch.tensor([[0.0, -INF, 2.0], [-INF, 5.0, 5.0], [-INF, -INF, 800.0], [1000.0, -INF, -1000.0]])
     inf_targets = torch.tensor([[0.5, 0.0, 0.5], [0.0, 0.3, 0.7], [0.0, 0.0, 1.0], [0.9, 0.0, 0.1]])
-    scaled = 1000 * torch.randn(16, 10, generator=_gen(60))
+    scaled = 1000 * torch.randn(16, 10, generator=seeded(60))
     cases = []
     for dtype in DTYPES:
         cases += [_pair_case(big.to(dtype), big_targets.to(dtype), ("logits", "targets"), note=" with +-1000"),
@@ -96,8 +92,8 @@ def soft_ce_gradient_cases() -> list[Case]:
     """Gradients with respect to the logits and the (strictly positive) targets."""
     cases = []
     for i, (n, q, dtype) in enumerate([(6, 5, torch.float64), (1, 10, torch.float32), (9, 3, torch.float64)]):
-        logits = 2 * torch.randn(n, q, generator=_gen(70 + i), dtype=dtype)
-        grad_output = torch.randn(n, generator=_gen(80 + i), dtype=dtype)
+        logits = 2 * torch.randn(n, q, generator=seeded(70 + i), dtype=dtype)
+        grad_output = torch.randn(n, generator=seeded(80 + i), dtype=dtype)
         cases.append(_pair_case(logits, _distributions(n, q, dtype, 90 + i), ("logits", "targets"),
                                 grad_output=grad_output))
     return cases
@@ -112,7 +108,7 @@ def _ece_case(probs: Tensor, y: Tensor, note: str = "", num_bins: int | None = N
 def _predictions(n: int, q: int, dtype: torch.dtype, seed: int, scale: float = 2.0) -> tuple[Tensor, Tensor]:
     """Random probabilities and labels that agree with the arg-max about 70% of the time."""
     probs = _distributions(n, q, dtype, seed, scale)
-    gen = _gen(seed + 1)
+    gen = seeded(seed + 1)
     right = torch.rand(n, generator=gen) < 0.7
     return probs, torch.where(right, probs.argmax(dim=1), torch.randint(0, q, (n,), generator=gen))
 
@@ -184,7 +180,7 @@ def contract_cases() -> list[Case]:
     cases = []
     for n, q, dtype in ((6, 4, torch.float64), (9, 3, torch.float32)):
         y = _labels(n, q, 130 + n)
-        logits = 2 * torch.randn(n, q, generator=_gen(131 + n), dtype=dtype)
+        logits = 2 * torch.randn(n, q, generator=seeded(131 + n), dtype=dtype)
         args = [y, logits, _distributions(n, q, dtype, 132 + n), _distributions(n, q, dtype, 133 + n)]
         cases.append(Case(f"y {describe(y)}, logits, targets and probs {describe(logits)}", args,
                           {"num_classes": q, "epsilon": 0.1, "dtype": dtype}, scenario="soft_labels.each_function"))
@@ -192,5 +188,5 @@ def contract_cases() -> list[Case]:
 
 
 def scratch_cases() -> list[Case]:
-    logits = 2 * torch.randn(5, 4, generator=_gen(140))
+    logits = 2 * torch.randn(5, 4, generator=seeded(140))
     return [_pair_case(logits, _distributions(5, 4, torch.float32, 141), ("logits", "targets"))]

@@ -11,7 +11,7 @@ import torch
 
 from autograder.reference import softmax as reference_softmax
 
-from .base import Case, Property, describe
+from .base import Case, Property, describe, seeded
 from .compare import all_of, avoids_calls, gradients_match, keeps_inputs, matches
 from .contract import Clause, Contract
 from .matrix import logits_cases
@@ -20,22 +20,18 @@ FORBIDDEN = ("softmax", "log_softmax", "softmin")
 MATRIX_SAMPLE = 14  # matrix cells per function: every rank, dim, dtype, layout and size at least once
 
 
-def _generator(seed: int) -> torch.Generator:
-    return torch.Generator().manual_seed(seed)
-
-
 def _logits_case(logits: torch.Tensor, dim: int = -1, note: str = "", grad: bool = False) -> Case:
     """A call ``softmax(logits, dim=dim)``; with ``grad`` a seeded upstream gradient too."""
     label = f"logits {describe(logits)}, dim={dim}{note}"
     grad_output = None
     if grad:
-        grad_output = torch.randn(logits.shape, generator=_generator(logits.numel()), dtype=logits.dtype)
+        grad_output = torch.randn(logits.shape, generator=seeded(logits.numel()), dtype=logits.dtype)
     return Case(label=label, args=[logits], kwargs={"dim": dim}, grad_output=grad_output)
 
 
 def basic_cases() -> list[Case]:
     """The visible test cell's inputs: what a student can check by hand."""
-    gen = _generator(5)
+    gen = seeded(5)
     return [
         _logits_case(torch.tensor([[0.0, 0.0], [0.0, torch.log(torch.tensor(3.0)).item()]])),
         _logits_case(torch.randn(5, 10, generator=gen)),
@@ -46,7 +42,7 @@ def basic_cases() -> list[Case]:
 def random_cases() -> list[Case]:
     """Ordinary logits: odd shapes, a batch of one, 3-D input with dim=1, dim=0, both float dtypes;
     then a sample of the matrix of ranks 1-4, every dim, float16/32/64 and memory layouts."""
-    gen = _generator(0)
+    gen = seeded(0)
     shapes_and_dims = [((1, 1), -1), ((1, 10), -1), ((7, 3), -1), ((256, 10), -1), ((5, 4, 3), 1), ((4, 6), 0)]
     return [
         _logits_case(3 * torch.randn(shape, generator=gen, dtype=dtype), dim)
@@ -57,7 +53,7 @@ def random_cases() -> list[Case]:
 
 def extreme_cases() -> list[Case]:
     """Logits of +-1000 and -inf entries: the naive exp overflows to inf and gives nan."""
-    gen = _generator(1)
+    gen = seeded(1)
     big = torch.tensor([[1000.0, 0.0, -1000.0], [-1000.0, -1000.0, -999.0], [1000.0, 1000.0, 999.0]])
     with_inf = torch.tensor([[0.0, -torch.inf, 1.0], [-torch.inf, 5.0, 5.0], [-torch.inf, -torch.inf, 800.0]])
     return [
@@ -71,7 +67,7 @@ def extreme_cases() -> list[Case]:
 
 def contract_cases() -> list[Case]:
     """Output keeps the input's shape, dtype (float16 too) and device; the input is left unchanged."""
-    gen = _generator(2)
+    gen = seeded(2)
     return [
         _logits_case(torch.randn(8, 10, generator=gen).half()),
         _logits_case(torch.randn(3, 5, generator=gen, dtype=torch.float64)),
@@ -81,7 +77,7 @@ def contract_cases() -> list[Case]:
 
 def gradient_cases() -> list[Case]:
     """Back-propagation through the student's softmax, compared with autograd through the reference."""
-    gen = _generator(3)
+    gen = seeded(3)
     return [
         _logits_case(torch.randn(6, 5, generator=gen, dtype=torch.float64), grad=True),
         _logits_case(torch.randn(1, 10, generator=gen), grad=True),
@@ -90,7 +86,7 @@ def gradient_cases() -> list[Case]:
 
 
 def scratch_cases() -> list[Case]:
-    gen = _generator(4)
+    gen = seeded(4)
     return [_logits_case(torch.randn(4, 10, generator=gen)), _logits_case(torch.randn(3, 2, 5, generator=gen), dim=1)]
 
 

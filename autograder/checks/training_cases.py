@@ -12,14 +12,10 @@ from torch import Tensor
 
 from autograder import reference
 
-from .base import Case, describe
+from .base import Case, describe, seeded
 
 END_TO_END = {"num_epochs": 10, "batch_size": 256, "lr": 0.1, "seed": 0, "budget_s": 120.0}
 EVALUATE = "training.evaluate_linear"
-
-
-def _gen(seed: int) -> torch.Generator:
-    return torch.Generator().manual_seed(seed)
 
 
 def _noisy_labels(scores: Tensor, gen: torch.Generator) -> Tensor:
@@ -35,7 +31,7 @@ def _batches(X: Tensor, y: Tensor, sizes: list[int]) -> list[tuple[Tensor, Tenso
 def _linear_data(seed: int, n: int, shape: tuple[int, ...], q: int) -> tuple[Tensor, Tensor, Tensor, Tensor]:
     """float32 ``W (d, q)``, ``b (q,)``, ``X (n, *shape)`` and int64 ``y (n,)``: a small linear net
     and labels it gets about half right."""
-    gen = _gen(seed)
+    gen = seeded(seed)
     d = int(torch.tensor(shape).prod())
     W = 0.5 * torch.randn(d, q, generator=gen)
     b = 0.1 * torch.randn(q, generator=gen)
@@ -45,7 +41,7 @@ def _linear_data(seed: int, n: int, shape: tuple[int, ...], q: int) -> tuple[Ten
 
 def accuracy_cases() -> list[Case]:
     """Probabilities, logits (float64), predicted labels ``(n,)`` and a batch of one."""
-    gen = _gen(10)
+    gen = seeded(10)
     probabilities = reference.softmax(torch.randn(6, 4, generator=gen))
     logits = 3 * torch.randn(7, 3, generator=gen, dtype=torch.float64)
     predicted = torch.randint(0, 5, (9,), generator=gen)
@@ -90,7 +86,7 @@ def evaluate_cases() -> list[Case]:
 def _sgd_case(seed: int, shapes: list[tuple[int, ...]], lr: float, batch_size: int,
               dtype: torch.dtype = torch.float32, name: str | None = None) -> Case:
     """One ``sgd`` step on parameters and gradients of ``shapes``; with ``name``, through ``one_of``."""
-    gen = _gen(seed)
+    gen = seeded(seed)
     params = [torch.randn(shape, generator=gen, dtype=dtype) for shape in shapes]
     grads = [torch.randn(shape, generator=gen, dtype=dtype) for shape in shapes]
     label = f"params {', '.join(describe(p) for p in params)}, lr={lr}, batch_size={batch_size}"
@@ -129,7 +125,7 @@ def train_cases() -> list[Case]:
 
 def scratch_cases() -> list[Case]:
     """softmax on logits, cross_entropy on probabilities, and one sgd step."""
-    gen = _gen(60)
+    gen = seeded(60)
     probabilities = reference.softmax(torch.randn(5, 3, generator=gen))
     logits = [torch.randn(4, 10, generator=gen), torch.randn(3, 5, generator=gen, dtype=torch.float64)]
     labels = _noisy_labels(probabilities, gen)
@@ -142,7 +138,7 @@ def scratch_cases() -> list[Case]:
 
 def end_to_end_cases() -> list[Case]:
     """Fixed-seed start: W ~ N(0, 0.01^2) of shape (784, 10), b = 0."""
-    W0 = 0.01 * torch.randn(784, 10, generator=_gen(0))
+    W0 = 0.01 * torch.randn(784, 10, generator=seeded(0))
     label = ("softmax regression retrained on the Fashion-MNIST training set from fixed starting weights, "
              f"{END_TO_END['num_epochs']} epochs, batch size {END_TO_END['batch_size']}, lr {END_TO_END['lr']}")
     return [Case(label, [W0, torch.zeros(10)], dict(END_TO_END), scenario="retraining.retrain_fashion_mnist")]

@@ -18,7 +18,8 @@ import nbformat
 from .inert import inert_outputs
 from .task import CellScore
 
-CHECK_CALL = re.compile(r"""check\(\s*["']([\w/]+)["']""")
+# ``check("assignment/property", ...)`` of ``autograder.probe``, not ``studentkit.check("softmax")``
+CHECK_CALL = re.compile(r"""(?<![\w.])check\(\s*["'](\w+/\w+)["']""")
 DEFERRED_NOTE = "checked by the grader in a separate process"
 """What a hidden test cell prints in the notebook's kernel under the batch grader (see ``probe.check``)."""
 

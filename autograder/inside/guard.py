@@ -31,6 +31,8 @@ from typing import Any, Callable
 
 import torch
 
+from studentkit.public.calls import base_name, is_forbidden, name_matches
+
 AUTOGRAD = frozenset({"backward", "grad", "grad_and_value", "vjp", "jvp", "jacrev", "jacfwd", "jacobian",
                       "hessian", "hvp", "vhp", "linearize", "make_dual"})
 """Names that mean "ask autograd for a derivative"; the rest name library functions."""
@@ -51,31 +53,13 @@ class ForbiddenCall(RuntimeError):
     """A library function the exercise asks students to write themselves was called."""
 
 
-def base_name(qualified: str) -> str:
-    """``"aten::_softmax.int"`` -> ``"softmax"``; ``"torch.special.expit"`` -> ``"expit"``;
-    ``"backward (the autograd engine ran)"`` -> ``"backward"``."""
-    qualified = qualified.split(" ", 1)[0]
-    name = qualified.split("::", 1)[1].split(".", 1)[0] if "::" in qualified else qualified.rsplit(".", 1)[-1]
-    return name.removeprefix("special_").lstrip("_")
-
-
-def _op_matches(op_base: str, forbidden: frozenset[str] | tuple[str, ...]) -> bool:
-    """A name is forbidden when it is, or ends in, a forbidden name (``sparse_softmax``)."""
-    return any(op_base == name or op_base.endswith("_" + name) for name in forbidden)
-
-
-def is_forbidden(call: str, forbidden: frozenset[str] | tuple[str, ...]) -> bool:
-    """Whether a recorded call (``"aten::_sparse_softmax.int"``, ``"torch.autograd.grad"``) is one of ``forbidden``."""
-    return _op_matches(base_name(call), forbidden)
-
-
 @lru_cache(maxsize=None)
 def aten_operators(forbidden: frozenset[str]) -> tuple[str, ...]:
     """ATen operators (``"_softmax"``, ``"softmax.int"``) whose kernels the guard replaces."""
     names = torch._C._dispatch_get_all_op_names()
     return tuple(sorted(name.split("::", 1)[1] for name in names
                         if name.startswith("aten::") and not name.endswith("_backward")
-                        and "backward_data" not in name and _op_matches(base_name(name), forbidden)))
+                        and "backward_data" not in name and name_matches(base_name(name), forbidden)))
 
 
 @lru_cache(maxsize=None)
@@ -91,7 +75,7 @@ def python_functions(forbidden: frozenset[str]) -> tuple[tuple[str, types.Functi
     for place, namespace in places:
         for attribute, value in namespace.items():
             if (isinstance(value, types.FunctionType) and str(value.__module__).startswith("torch")
-                    and _op_matches(base_name(attribute), forbidden)):
+                    and name_matches(base_name(attribute), forbidden)):
                 found.setdefault(id(value), (f"{place}.{attribute}", value))
     return tuple(found.values())
 
