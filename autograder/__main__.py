@@ -80,7 +80,7 @@ def _import(args: argparse.Namespace) -> int:
     notebooks = args.notebook or course.notebook_names(args.assignment)
     report = import_submissions(args.source, args.assignment, course.root, notebooks,
                                 dry_run=args.dry_run, overwrite=args.overwrite, student_id=args.student_id)
-    if report.imported and not args.dry_run:
+    if (report.imported or report.errors) and not args.dry_run:
         from autograder.grading.lms import record_import
 
         print(f"LMS ids and upload times recorded in {record_import(course.root, args.assignment, report)}")
@@ -88,8 +88,11 @@ def _import(args: argparse.Namespace) -> int:
     for item in report.imported:
         print(f"{verb} {item.source_name} -> {item.destination}")
     for item in report.rejected:
-        print(f"rejected {item.source_name}: {item.reason}", file=sys.stderr)
-    return 1 if report.rejected else 0
+        if item.superseded:
+            print(f"skipped {item.source_name}: {item.reason}")
+        else:
+            print(f"rejected {item.source_name}: {item.reason}", file=sys.stderr)
+    return 1 if report.errors else 0
 
 
 def _export(args: argparse.Namespace) -> int:

@@ -7,15 +7,21 @@ zero probabilities, and batches for the gradient checks. The properties that jud
 
 from __future__ import annotations
 
+from functools import partial
+from typing import Any
+
 import torch
 from torch import Tensor
 
 from .base import Case, describe, seeded
+from .batch_matrix import BatchCell, batch_matrix_cases, labels, normal
 from .matrix import logits_cases
 
 INF = float("inf")
 SIZES = [(1, 1), (1, 10), (7, 3), (256, 10), (5, 2)]
 FLOATS = (torch.float32, torch.float64)
+MATRIX_DTYPES = (torch.float16, torch.float32, torch.float64)
+MATRIX_SAMPLE = 8  # cells of the batch matrix per property: every n, q, dtype and layout at least once
 
 
 def _labels(n: int, q: int, seed: int) -> Tensor:
@@ -42,7 +48,8 @@ def batch_case(scores: Tensor, y: Tensor, what: str = "logits", note: str = "", 
 
 
 def random_batches(what: str, seed: int, scenario: str = "call") -> list[Case]:
-    """Random batches of every size in ``SIZES``, float32 and float64 (probabilities: softmax rows)."""
+    """Random batches of every size in ``SIZES``, float32 and float64 (probabilities: softmax rows);
+    for plain calls, then a sample of the batch matrix (n, q, float16/32/64, memory layouts)."""
     gen, cases = seeded(seed), []
     for (n, q) in SIZES:
         for dtype in FLOATS:
@@ -50,7 +57,17 @@ def random_batches(what: str, seed: int, scenario: str = "call") -> list[Case]:
             if what == "probabilities":
                 scores = torch.softmax(scores, dim=1)
             cases.append(batch_case(scores, _labels(n, q, seed + n * q), what, scenario=scenario))
-    return cases
+    if scenario != "call":
+        return cases
+    return cases + batch_matrix_cases(MATRIX_SAMPLE, seed + 100, MATRIX_DTYPES, partial(_matrix_cell, what))
+
+
+def _matrix_cell(what: str, cell: BatchCell, gen: torch.Generator) -> tuple[Tensor, list[Any], str]:
+    """A cell's scores (logits, or softmax rows of them) and labels."""
+    scores = normal((cell.n, cell.q), torch.float64 if what == "probabilities" else cell.dtype, gen)
+    if what == "probabilities":
+        scores = torch.softmax(scores, dim=1).to(cell.dtype)
+    return scores, [labels(cell.n, cell.q, gen)], f"{what} {{scores}} with labels ({cell.n},) int64"
 
 
 # --- log_softmax -------------------------------------------------------------------------------

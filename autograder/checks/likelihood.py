@@ -9,7 +9,7 @@ test cell of its own.
 
 from __future__ import annotations
 
-from typing import Callable
+from typing import Any, Callable
 
 import torch
 from torch import Tensor
@@ -19,11 +19,13 @@ from autograder.reference import categorical_nll as reference_categorical_nll
 from autograder.reference import model_nll as reference_model_nll
 
 from .base import Case, CaseJudge, Observation, Property, describe, seeded
+from .batch_matrix import BatchCell, batch_matrix_cases, labels, normal
 from .compare import all_of, avoids_calls, gradients_match, keeps_inputs, matches, reference_output
 
 # The library losses, and torch.logsumexp (which Categorical(logits=...) also goes through).
 FORBIDDEN = ("softmax", "log_softmax", "logsumexp", "cross_entropy", "nll_loss")
 INF = float("inf")
+MATRIX_DTYPES = (torch.float16, torch.float32, torch.float64)
 SIZES = [(1, 1), (1, 10), (7, 3), (100, 10), (13, 2), (1000, 5)]
 
 
@@ -105,12 +107,19 @@ def _is_the_minimiser(case: Case, seen: Observation) -> str | None:
 # --- model_nll ----------------------------------------------------------------------------------
 
 def model_random_cases() -> list[Case]:
+    """Odd sizes in both float dtypes, then a sample of the batch matrix (n up to 257, so that the
+    sum accumulates; float16 too; transposed and strided logits)."""
     gen, cases = seeded(20), []
     for n, q in SIZES:
         for dtype in (torch.float32, torch.float64):
             logits = 3 * torch.randn(n, q, generator=gen, dtype=dtype)
             cases.append(pair_case(logits, _labels(n, q, 20 + n * q), "logits"))
-    return cases
+    return cases + batch_matrix_cases(8, 21, MATRIX_DTYPES, _model_cell)
+
+
+def _model_cell(cell: BatchCell, gen: torch.Generator) -> tuple[Tensor, list[Any], str]:
+    return normal((cell.n, cell.q), cell.dtype, gen), [labels(cell.n, cell.q, gen)], \
+        f"logits {{scores}} with labels ({cell.n},) int64"
 
 
 def model_extreme_cases() -> list[Case]:

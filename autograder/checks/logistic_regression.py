@@ -8,12 +8,15 @@ contract, the binary/two-class equivalence, and being written from scratch.
 
 from __future__ import annotations
 
+from typing import Any
+
 import torch
 from torch import Tensor
 
 from autograder.reference import binary_cross_entropy, sigmoid, two_class_logits
 
 from .base import Case, CaseJudge, Observation, Property, describe, seeded
+from .batch_matrix import BatchCell, batch_matrix_cases, normal
 from .compare import all_of, avoids_calls, closeness_problem, gradients_match, keeps_inputs, matches
 
 FUNCTIONS = ("sigmoid", "binary_cross_entropy", "two_class_logits")
@@ -51,9 +54,12 @@ DTYPES = (torch.float32, torch.float64)
 
 
 def sigmoid_random_cases() -> list[Case]:
-    """Ordinary logits: a single one, odd sizes, 2-D and 0-dim, both float dtypes."""
+    """Ordinary logits: a single one, odd sizes, 2-D and 0-dim, both float dtypes; then a sample of
+    the vector matrix (n up to 257, strided views)."""
     return [_z_case(4 * torch.randn(shape, generator=seeded(i), dtype=dtype))
-            for i, shape in enumerate(SHAPES) for dtype in DTYPES]
+            for i, shape in enumerate(SHAPES) for dtype in DTYPES] + \
+        batch_matrix_cases(4, 12, DTYPES, lambda cell, gen: (normal((cell.n,), cell.dtype, gen, 4.0), [], "z {scores}"),
+                           vector=True)
 
 
 def sigmoid_extreme_cases() -> list[Case]:
@@ -78,7 +84,13 @@ def bce_random_cases() -> list[Case]:
             z = 4 * torch.randn(shape, generator=seeded(20 + i), dtype=dtype)
             cases += [_zy_case(z, _labels(shape, dtype, soft, 30 + i), " soft" if soft else " 0/1")
                       for soft in (False, True)]
-    return cases
+    return cases + batch_matrix_cases(4, 40, DTYPES, _bce_cell, vector=True)
+
+
+def _bce_cell(cell: BatchCell, gen: torch.Generator) -> tuple[Tensor, list[Any], str]:
+    """Logits of a vector cell with soft labels in [0, 1]."""
+    y = torch.rand(cell.n, generator=gen, dtype=torch.float64).to(cell.dtype)
+    return normal((cell.n,), cell.dtype, gen, 4.0), [y], f"z {{scores}}, y {describe(y)} soft"
 
 
 def bce_extreme_cases() -> list[Case]:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import itertools
 import random
 from dataclasses import dataclass
+from typing import Any, Callable, TypeVar
 
 import torch
 
@@ -21,6 +22,7 @@ from .base import Case, case_seed, describe, seeded
 
 DTYPES = (torch.float16, torch.float32, torch.float64)
 LAYOUTS = ("contiguous", "transposed", "strided")
+T = TypeVar("T")
 REDUCED_SIZES = (1, 3, 4, 7, 129)
 
 
@@ -46,20 +48,26 @@ def cells() -> list[Cell]:
     return found
 
 
+def cover(pool: list[T], count: int, seed: int, features: Callable[[T], set[tuple[Any, ...]]]) -> list[T]:
+    """``count`` items of ``pool`` that together show every feature any item shows (a greedy cover
+    of a seeded shuffle), then evenly spaced others."""
+    pool = list(pool)
+    random.Random(case_seed(seed)).shuffle(pool)
+    wanted = set().union(*map(features, pool))
+    chosen: list[T] = []
+    while wanted and len(chosen) < count:
+        best = max(pool, key=lambda item: len(features(item) & wanted))
+        chosen.append(best)
+        wanted -= features(best)
+    rest = [item for item in pool if item not in chosen]
+    step = max(1, len(rest) // max(1, count - len(chosen)))
+    return (chosen + rest[::step])[:count]
+
+
 def sample(count: int, seed: int) -> list[Cell]:
     """``count`` cells that together show every rank (with several entries along ``dim`` too), dim,
     dtype, layout and size (greedy cover first)."""
-    pool = cells()
-    random.Random(case_seed(seed)).shuffle(pool)
-    wanted = set().union(*map(_features, pool))
-    chosen: list[Cell] = []
-    while wanted and len(chosen) < count:
-        best = max(pool, key=lambda c: len(_features(c) & wanted))
-        chosen.append(best)
-        wanted -= _features(best)
-    rest = [c for c in pool if c not in chosen]
-    step = max(1, len(rest) // max(1, count - len(chosen)))
-    return (chosen + rest[::step])[:count]
+    return cover(cells(), count, seed, _features)
 
 
 def _features(cell: Cell) -> set[tuple[str, object]]:
@@ -98,4 +106,4 @@ def logits_cases(count: int, seed: int, scale: float = 3.0) -> list[Case]:
     return cases
 
 
-__all__ = ["Cell", "cells", "sample", "logits_cases"]
+__all__ = ["Cell", "cells", "cover", "sample", "logits_cases"]

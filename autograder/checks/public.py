@@ -12,6 +12,7 @@ into ``studentkit``'s package data (:func:`update`); a test fails when a file is
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -38,8 +39,8 @@ def _small(case: Case) -> bool:
 
 def _features(case: Case) -> set[tuple[str, object]]:
     """What a case exercises: the rank, dtype and ``dim`` of its first tensor, the view it is handed
-    as, the size along ``dim`` (one entry, several, more than 8), its value regime (inf, |x| >= 100)
-    and its clause."""
+    as, the size along ``dim`` (one entry, several, more than 8), its value regime (inf, |x| >= 100),
+    its clause and the note of its label without numbers ("with a zero at a true class")."""
     tensors = [a for a in case.args if isinstance(a, torch.Tensor)]
     found: set[tuple[str, object]] = {("view", case.scenario), ("clause", getattr(case, "clause", None))}
     if tensors:
@@ -50,20 +51,26 @@ def _features(case: Case) -> set[tuple[str, object]]:
         # a rank is only shown by a case with more than one entry along dim (softmax of one entry is 1)
         found |= {("rank", first.ndim, size > 1), ("dtype", first.dtype), ("dim", dim), ("long", size > 8)}
     floats = [t for t in tensors if t.is_floating_point()]
+    found.add(("note", " ".join(re.sub(r"\([\d, ]*\)|\b(float|int)\d+\b|-?\d+(\.\d+)?", " ", case.label).split())))
     found |= {("inf", any(bool(t.isinf().any()) for t in floats)),
               ("large", any(bool((t.abs() >= 100).any()) for t in floats if t.numel()))}
     return found
 
 
+FIRST = ("clause", "note", "inf", "large")  # what a public set must show before the matrix's dimensions
+
+
 def _choose(cases: list[Case]) -> list[Case]:
-    """Up to :data:`MAX_CASES` of ``cases``: a greedy cover of their features, then evenly spaced
-    others, in their original order."""
-    wanted = set().union(*map(_features, cases)) if cases else set()
+    """Up to :data:`MAX_CASES` of ``cases``: a greedy cover of their clauses and value regimes, then
+    of the other features, then evenly spaced others, in their original order."""
+    every = set().union(*map(_features, cases)) if cases else set()
     chosen: list[int] = []
-    while wanted and len(chosen) < MAX_CASES:
-        best = max(range(len(cases)), key=lambda i: len(_features(cases[i]) & wanted))
-        chosen.append(best)
-        wanted -= _features(cases[best])
+    for wanted in ({f for f in every if f[0] in FIRST}, every):
+        wanted -= set().union(*(_features(cases[i]) for i in chosen)) if chosen else set()
+        while wanted and len(chosen) < MAX_CASES:
+            best = max(range(len(cases)), key=lambda i: len(_features(cases[i]) & wanted))
+            chosen.append(best)
+            wanted -= _features(cases[best])
     rest = [i for i in range(len(cases)) if i not in chosen]
     spare = MAX_CASES - len(chosen)
     chosen += rest[::max(1, -(-len(rest) // spare))][:spare] if spare > 0 else []

@@ -6,12 +6,15 @@ on bin edges, 1.0 and 0.0. The properties that judge them are in :mod:`autograde
 
 from __future__ import annotations
 
+from typing import Any
+
 import torch
 from torch import Tensor
 
 from autograder.reference import smooth_labels
 
 from .base import Case, describe, seeded
+from .batch_matrix import BatchCell, batch_matrix_cases, labels, normal
 
 DTYPES = (torch.float32, torch.float64)
 INF = float("inf")
@@ -55,7 +58,13 @@ def soft_ce_random_cases() -> list[Case]:
                                   (" one-hot", smooth_labels(y, q, 0.0, dtype=dtype)),
                                   (" smoothed", smooth_labels(y, q, 0.2, dtype=dtype))):
                 cases.append(_pair_case(logits, targets, ("logits", "targets"), note=note))
-    return cases
+    return cases + batch_matrix_cases(6, 40, DTYPES, _soft_ce_cell)
+
+
+def _soft_ce_cell(cell: BatchCell, gen: torch.Generator) -> tuple[Tensor, list[Any], str]:
+    """Logits of a matrix cell against random targets (rows summing to one)."""
+    targets = torch.softmax(normal((cell.n, cell.q), torch.float64, gen, scale=2.0), dim=1).to(cell.dtype)
+    return normal((cell.n, cell.q), cell.dtype, gen), [targets], f"logits {{scores}}, targets {describe(targets)}"
 
 
 def label_smoothing_cases() -> list[Case]:
@@ -123,10 +132,19 @@ def _rows_with_confidence(confidence: list[float], correct: list[int], q: int,
 
 
 def ece_random_cases() -> list[Case]:
-    """Random predictions with the default 15 bins: one example, odd sizes, both dtypes."""
+    """Random predictions with the default 15 bins: one example, odd sizes, both dtypes; then a
+    sample of the batch matrix (transposed and strided probabilities among them)."""
     return [_ece_case(*_predictions(n, q, dtype, 100 + i, scale))
             for i, (n, q, scale) in enumerate([(1, 3, 2.0), (10, 2, 1.0), (100, 10, 3.0), (257, 5, 2.0)])
-            for dtype in DTYPES]
+            for dtype in DTYPES] + batch_matrix_cases(6, 110, DTYPES, _ece_cell)
+
+
+def _ece_cell(cell: BatchCell, gen: torch.Generator) -> tuple[Tensor, list[Any], str]:
+    """Probabilities of a matrix cell and labels that agree with their arg-max about 70% of the time."""
+    probs = torch.softmax(normal((cell.n, cell.q), torch.float64, gen, scale=2.0), dim=1).to(cell.dtype)
+    right = torch.rand(cell.n, generator=gen) < 0.7
+    y = torch.where(right, probs.argmax(dim=1), labels(cell.n, cell.q, gen))
+    return probs, [y], f"probs {{scores}}, y ({cell.n},) int64"
 
 
 def ece_hand_made_cases() -> list[Case]:

@@ -23,7 +23,9 @@ from .importer.names import is_safe_id
 from .inert import printable
 from .merge import previous_result, record
 from .progress import Progress
+from .lms import read_records
 from .reports import format_summary, summarize, write_reports
+from .roster import absent_students, roster
 from .runner import run_dask, run_local
 from .task import GradingResult, GradingTask
 from .untrusted import UnsafeFile, read_regular_file, regular_folder
@@ -197,7 +199,10 @@ def _write_grading_log(path: Path, results: list[GradingResult]) -> Path:
 def _finish(course: Course, options: GradeOptions, results: list[GradingResult], out: TextIO, err: TextIO) -> int:
     """Feedback, reports, summary; the exit status."""
     cells = course.graded_cells(options.assignment)
-    paths = write_reports(course.reports / options.assignment, results, cells)
+    records = read_records(course.root, options.assignment)
+    submitted = [r.student for r in results] + course.students(options.assignment)  # graded or still to grade
+    absent = absent_students(roster(course.gradebook_path), records, submitted)
+    paths = write_reports(course.reports / options.assignment, results, cells, records, absent)
     paths["grading-log.txt"] = _write_grading_log(course.reports / options.assignment / "grading-log.txt", results)
     if options.feedback:
         graded = sorted(r.student for r in results if r.autograded or course.is_graded(options.assignment, r.student))
@@ -207,6 +212,10 @@ def _finish(course: Course, options: GradeOptions, results: list[GradingResult],
             print(f"warning: {printable(str(error))}", file=err)
     summary = summarize(results, cells)
     print(format_summary(summary), file=out)
+    if absent:
+        counts = {status: sum(a.status == status for a in absent) for status in ("missing", "rejected")}
+        print(f"no graded submission: {counts['missing']} missing, {counts['rejected']} rejected at import "
+              "(listed in grades.csv with the reason)", file=out)
     print("reports: " + ", ".join(str(p) for p in paths.values()), file=out)
     failed = sorted((r for r in results if r.status != "graded"), key=lambda r: r.student)
     for result in failed:

@@ -53,7 +53,8 @@ def grade_rows(course_root: Path, assignment: str) -> list[GradeRow]:
         max_score = float(gradebook.find_assignment(assignment).max_score)
         for student in sorted(gradebook.students, key=lambda s: s.id):
             try:
-                score: float | None = float(gradebook.find_submission(assignment, student.id).score)
+                submission = gradebook.find_submission(assignment, student.id)
+                score: float | None = float(submission.score) - float(submission.late_submission_penalty or 0.0)
             except MissingEntry:
                 score = None
             name = " ".join(part for part in (student.first_name, student.last_name) if part) or student.id
@@ -84,13 +85,21 @@ def moodle_rows(rows: list[GradeRow]) -> list[list[str]]:
     return table
 
 
+def _status(row: GradeRow) -> str:
+    """``graded``, or why not: ``rejected`` (at import) or ``missing``."""
+    if row.score is not None:
+        return "graded"
+    return "rejected" if row.lms is not None and row.lms.status == "rejected" else "missing"
+
+
 def plain_rows(rows: list[GradeRow]) -> list[list[str]]:
     table = [["student", "name", "email", "lms_user_id", "score", "max_score", "status", "submitted_at", "late"]]
     for row in rows:
         lms = row.lms
         table.append([row.student, row.name, row.email, lms.lms_user_id if lms else "", _score(row),
-                      format_score(row.max_score), "missing" if row.score is None else "graded",
-                      lms.submitted_at if lms else "", ("yes" if lms.late else "no") if lms else ""])
+                      format_score(row.max_score), _status(row),
+                      lms.submitted_at if lms else "",
+                      ("yes" if lms.late else "no") if lms and lms.status == "imported" else ""])
     return table
 
 

@@ -10,6 +10,8 @@ that forbids scripts, frames and network loads.
 
 from __future__ import annotations
 
+import html
+import json
 import re
 import subprocess
 import sys
@@ -20,8 +22,8 @@ import nbformat
 
 from autograder.release import nbgrader_env
 
-from .course import Course
-from .inert import add_content_security_policy, inert_notebook
+from .course import STATUS_FILE, Course
+from .inert import add_content_security_policy, inert_notebook, printable
 
 HIDDEN_BLOCK = re.compile(r"[ \t]*### BEGIN HIDDEN TESTS.*?### END HIDDEN TESTS[ \t]*\n?", re.DOTALL)
 
@@ -68,12 +70,31 @@ def generate_feedback(course: Course, assignment: str, students: list[str]) -> l
     return sorted(path for student in students for path in (course.feedback / student / assignment).glob("*.html"))
 
 
+def status_note(source: Path) -> str | None:
+    """What to say first when grading did not finish (a time limit, a crash), from the status the
+    grader wrote beside the autograded notebooks; None when the submission was graded."""
+    try:
+        status = json.loads((source / STATUS_FILE).read_text())
+    except (OSError, ValueError):
+        return None
+    if not isinstance(status, dict) or status.get("status") == "graded":
+        return None
+    reason = printable(str(status.get("reason") or "no reason was recorded"))[:500]
+    shown = re.sub(r"([\\`*_{}\[\]()#+\-.!|~:/])", r"\\\1", html.escape(reason))  # literal text, no markdown
+    return (f"**Grading did not finish for this submission:** {shown}. The cells after that point "
+            "score 0; fix it (run the notebook from top to bottom in a fresh kernel) and submit again.")
+
+
 def _prepare(source: Path, target: Path) -> None:
-    """Copy a student's autograded notebooks into ``target``, hidden tests cut out, made inert."""
+    """Copy a student's autograded notebooks into ``target``, hidden tests cut out, made inert, with
+    the grading status on top when grading did not finish."""
     target.mkdir(parents=True)
+    note = status_note(source)
     for path in source.iterdir():
         if path.suffix == ".ipynb":
             notebook = inert_notebook(strip_hidden_tests(nbformat.read(path, as_version=4)))
+            if note:
+                notebook.cells.insert(0, nbformat.v4.new_markdown_cell(note))
             nbformat.write(notebook, target / path.name)
         elif path.name == "timestamp.txt":
             (target / path.name).write_bytes(path.read_bytes())

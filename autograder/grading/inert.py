@@ -119,9 +119,15 @@ def inert_notebook(notebook: Any) -> Any:
     return notebook
 
 
+WRAPPED_OUTPUT = ("<style>.jp-OutputArea-output pre, .output_area pre, pre { white-space: pre-wrap; "
+                  "overflow-wrap: anywhere; }</style>")
+"""Long lines of output (a judge's message) wrap instead of scrolling sideways."""
+
+
 def add_content_security_policy(html: str) -> str:
-    """The page with a Content-Security-Policy as the first element of its head (and no script tags)."""
-    meta = f'<meta http-equiv="Content-Security-Policy" content="{CONTENT_SECURITY_POLICY}">'
+    """The page with a Content-Security-Policy as the first element of its head (and no script tags),
+    and output that wraps (:data:`WRAPPED_OUTPUT`)."""
+    meta = f'<meta http-equiv="Content-Security-Policy" content="{CONTENT_SECURITY_POLICY}">' + WRAPPED_OUTPUT
     html = re.sub(r"<script\b[^>]*>.*?</script\s*>", "", html, flags=re.DOTALL | re.IGNORECASE)
     if re.search(r"<head\b[^>]*>", html, flags=re.IGNORECASE):
         return re.sub(r"(<head\b[^>]*>)", lambda m: m.group(1) + meta, html, count=1, flags=re.IGNORECASE)

@@ -23,6 +23,7 @@ from sqlalchemy.exc import SAWarning
 warnings.filterwarnings("ignore", category=SAWarning, module=r"nbgrader\.api")
 
 from .course import STATUS_FILE, Course
+from .late import assign_late_penalties, late_plugin
 from .task import CellScore, GradingResult
 from .untrusted import UnsafeFile, read_regular_file, regular_folder
 
@@ -50,7 +51,8 @@ def _timestamp(folder: Path) -> datetime | None:
 
 
 def record_scores(course: Course, result: GradingResult) -> None:
-    """Replace the student's submission in the gradebook with ``result``'s scores.
+    """Replace the student's submission in the gradebook with ``result``'s scores (and nbgrader's
+    late penalty, see :mod:`autograder.grading.late`).
 
     Cells the result does not mention (a submission that could not run) score zero.
     """
@@ -71,6 +73,10 @@ def record_scores(course: Course, result: GradingResult) -> None:
                 grade.needs_manual_grade = False
             for comment in notebook.comments:
                 comment.auto_comment = None
+        gradebook.db.flush()
+        gradebook.db.expire_all()  # scores and lateness are computed columns: read them again
+        assign_late_penalties(gradebook.find_submission(result.assignment, result.student),
+                              late_plugin(course.config))
         gradebook.db.commit()
 
 

@@ -14,12 +14,17 @@ import os
 import statistics
 import tempfile
 from bisect import bisect_right
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .inert import printable, spreadsheet_cell
 from .task import GradingResult
+
+if TYPE_CHECKING:  # lms writes through this module
+    from .lms import LmsRecord
+    from .roster import Absent
 
 FULL_MARKS_TOLERANCE = 1e-9
 INTEGER_BINS_UP_TO = 20
@@ -128,14 +133,29 @@ def write_atomic(path: Path, data: bytes) -> None:
         raise
 
 
-def write_grades_csv(path: Path, results: Sequence[GradingResult], cells: Sequence[CellInfo]) -> None:
-    """One row per submission, sorted by student: student, assignment, score, max_score, status, reason."""
+def write_grades_csv(path: Path, results: Sequence[GradingResult], cells: Sequence[CellInfo],
+                     lms: Mapping[str, LmsRecord] | None = None, absent: Sequence[Absent] = ()) -> None:
+    """One row per submission, then one per ``absent`` student (no score), sorted by student: student,
+    assignment, score, max_score, status, reason, and the upload's time and lateness from ``lms``."""
     max_score = format_score(sum(cell.max_score for cell in cells))
-    rows = [["student", "assignment", "score", "max_score", "status", "reason"]]
+    lms = lms or {}
+    rows = [["student", "assignment", "score", "max_score", "status", "reason", "submitted_at", "late"]]
     for result in _sorted(results):
         score = format_score(sum(cell_scores(result, cells)))
-        rows.append([result.student, result.assignment, score, max_score, result.status, _reason(result)])
+        rows.append([result.student, result.assignment, score, max_score, result.status, _reason(result),
+                     *_upload(lms.get(result.student))])
+    assignment = results[0].assignment if results else ""
+    rows += [[a.student, assignment, "", max_score, a.status, printable(a.reason)[:MAX_REASON_CHARS],
+              *_upload(lms.get(a.student))] for a in absent]
+    rows[1:] = sorted(rows[1:], key=lambda row: row[0])
     write_atomic(Path(path), csv_text(rows).encode())
+
+
+def _upload(record: LmsRecord | None) -> list[str]:
+    """``[submitted_at, late]`` of an imported upload; blanks when the LMS said nothing."""
+    if record is None or record.status != "imported":
+        return ["", ""]
+    return [record.submitted_at, "yes" if record.late else "no"]
 
 
 def write_questions_csv(path: Path, results: Sequence[GradingResult], cells: Sequence[CellInfo]) -> None:
@@ -258,13 +278,14 @@ def plot_summary(summary: Summary, path: Path) -> None:
     write_atomic(Path(path), buffer.getvalue())
 
 
-def write_reports(folder: Path, results: Sequence[GradingResult],
-                  cells: Sequence[CellInfo]) -> dict[str, Path]:
-    """Write grades.csv, questions.csv, summary.txt and summary.png into ``folder``; return them by name."""
+def write_reports(folder: Path, results: Sequence[GradingResult], cells: Sequence[CellInfo],
+                  lms: Mapping[str, LmsRecord] | None = None, absent: Sequence[Absent] = ()) -> dict[str, Path]:
+    """Write grades.csv (with the ``absent`` students and the ``lms`` upload times), questions.csv,
+    summary.txt and summary.png into ``folder``; return them by name."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     paths = {name: folder / name for name in ("grades.csv", "questions.csv", "summary.txt", "summary.png")}
-    write_grades_csv(paths["grades.csv"], results, cells)
+    write_grades_csv(paths["grades.csv"], results, cells, lms, absent)
     write_questions_csv(paths["questions.csv"], results, cells)
     summary = summarize(results, cells)
     write_atomic(paths["summary.txt"], format_summary(summary).encode())

@@ -253,3 +253,121 @@ def softmax_cross_entropy_grad(logits, y):
     return grad
 """),
 ]
+
+# Written for the case matrix, the contract's edge cases and every route to a derivative (issue 12).
+MUTANTS += [
+    Mutant("log_softmax: log-sum-exp without keepdim, unsqueezed at the end", """
+def log_softmax(logits, dim=-1):
+    shifted = logits - logits.amax(dim=dim, keepdim=True)
+    return shifted - torch.log(torch.exp(shifted).sum(dim=dim)).unsqueeze(-1)
+""", caught_by="cross_entropy/log_softmax_matches_reference"),
+    Mutant("log_softmax: returns float32 for a float16 input", """
+def log_softmax(logits, dim=-1):
+    x = logits.float() if logits.dtype == torch.float16 else logits
+    shifted = x - x.amax(dim=dim, keepdim=True)
+    return shifted - torch.log(torch.exp(shifted).sum(dim=dim, keepdim=True))
+""", caught_by="cross_entropy/log_softmax_contract"),
+    Mutant("cross_entropy: gathers along the batch axis", LOG_SOFTMAX + """
+def cross_entropy(y_hat, y):
+    return -torch.log(y_hat.gather(0, y.unsqueeze(0)).squeeze(0))
+""", caught_by="cross_entropy/cross_entropy_matches_reference"),
+    Mutant("from_logits: subtracts the mean logit, not the max", LOG_SOFTMAX + """
+def cross_entropy_from_logits(logits, y):
+    shifted = logits - logits.mean(dim=1, keepdim=True)
+    lse = torch.log(torch.exp(shifted).sum(dim=1))
+    return lse - shifted[torch.arange(len(y)), y]
+""", caught_by="cross_entropy/cross_entropy_from_logits_extreme_logits"),
+    Mutant("grad: torch.func.jacfwd (forward-mode autograd)", LOG_SOFTMAX + """
+def softmax_cross_entropy_grad(logits, y):
+    def loss(x):
+        return -log_softmax(x, dim=1)[torch.arange(len(y)), y].sum()
+    return torch.func.jacfwd(loss)(logits)
+""", caught_by="cross_entropy/softmax_cross_entropy_grad_by_hand"),
+    Mutant("grad: dual numbers of torch.autograd.forward_ad, one column at a time", LOG_SOFTMAX + """
+import torch.autograd.forward_ad as fwAD
+
+def softmax_cross_entropy_grad(logits, y):
+    grad = torch.zeros_like(logits)
+    for j in range(logits.shape[1]):
+        tangent = torch.zeros_like(logits)
+        tangent[:, j] = 1
+        with fwAD.dual_level():
+            x = fwAD.make_dual(logits, tangent)
+            per_example = -log_softmax(x, dim=1)[torch.arange(len(y)), y]
+            grad[:, j] = fwAD.unpack_dual(per_example).tangent
+    return grad
+""", caught_by="cross_entropy/softmax_cross_entropy_grad_by_hand"),
+]
+
+CORRECT += [
+    Correct("movedim, take_along_dim, scatter into zeros", """
+def log_softmax(logits, dim=-1):
+    x = logits.movedim(dim, -1)
+    top = x.max(dim=-1, keepdim=True).values
+    return (x - top - (x - top).exp().sum(-1, keepdim=True).log()).movedim(-1, dim)
+
+def cross_entropy(y_hat, y):
+    return -y_hat.take_along_dim(y[:, None], dim=1).squeeze(1).log()
+
+def cross_entropy_from_logits(logits, y):
+    return -log_softmax(logits, dim=1).take_along_dim(y[:, None], dim=1).squeeze(1)
+
+def softmax_cross_entropy_grad(logits, y):
+    probs = log_softmax(logits, dim=1).exp()
+    one_hot = torch.zeros_like(probs).scatter(1, y[:, None], 1.0)
+    return probs - one_hot
+"""),
+    Correct("log-probabilities by subtraction of a hand-made log-sum-exp, index_select per row", """
+def log_softmax(logits, dim=-1):
+    top = logits.amax(dim=dim, keepdim=True)
+    lse = top + torch.log(torch.sum(torch.exp(logits - top), dim=dim, keepdim=True))
+    return logits - lse
+
+def cross_entropy(y_hat, y):
+    rows = torch.arange(y_hat.shape[0])
+    return -torch.log(y_hat[rows, y])
+
+def cross_entropy_from_logits(logits, y):
+    rows = torch.arange(logits.shape[0])
+    return -(logits - logits.amax(1, keepdim=True))[rows, y] + torch.log(
+        torch.exp(logits - logits.amax(1, keepdim=True)).sum(1))
+
+def softmax_cross_entropy_grad(logits, y):
+    e = torch.exp(logits - logits.amax(1, keepdim=True))
+    grad = e / e.sum(1, keepdim=True)
+    return grad - torch.nn.functional.one_hot(y, logits.shape[1]).to(logits.dtype)
+"""),
+]
+
+# Written for the batch matrix: views of the scores, one example, 257 examples (issue 12).
+MUTANTS += [
+    Mutant("cross_entropy: picks the true class from y_hat.view(-1), which a view refuses", LOG_SOFTMAX + """
+def cross_entropy(y_hat, y):
+    n, q = y_hat.shape
+    return -torch.log(y_hat.view(-1)[torch.arange(n) * q + y])
+""", caught_by="cross_entropy/cross_entropy_matches_reference"),
+    Mutant("from_logits: flat offsets into the storage, as if rows were contiguous", LOG_SOFTMAX + """
+def cross_entropy_from_logits(logits, y):
+    n, q = logits.shape
+    flat = torch.as_strided(log_softmax(logits, dim=1), (n * q,), (1,))
+    return -flat[torch.arange(n) * q + y]
+""", caught_by="cross_entropy/cross_entropy_from_logits_matches_reference"),
+]
+
+CORRECT += [
+    Correct("the diagonal of y_hat[:, y], log-probabilities by logsumexp written out", """
+def log_softmax(logits, dim=-1):
+    top = logits.amax(dim=dim, keepdim=True)
+    return logits - top - torch.log(torch.exp(logits - top).sum(dim=dim, keepdim=True))
+
+def cross_entropy(y_hat, y):
+    return -torch.diagonal(y_hat[:, y]).log()
+
+def cross_entropy_from_logits(logits, y):
+    return -torch.diagonal(log_softmax(logits, dim=1)[:, y])
+
+def softmax_cross_entropy_grad(logits, y):
+    grad = torch.exp(log_softmax(logits, dim=1))
+    return grad - (torch.arange(logits.shape[1]) == y[:, None]).to(logits.dtype)
+"""),
+]

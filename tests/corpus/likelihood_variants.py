@@ -174,3 +174,66 @@ def model_nll(logits, y):
     return -torch.einsum("nq,nq->", one_hot.to(logits.dtype), picked)
 """),
 ]
+
+# Written for the contract's clauses and regimes (issue 12).
+MUTANTS += [
+    Mutant("nll: each observed class counted once (unique labels)", """
+def categorical_nll(probs, y):
+    return -torch.log(probs[torch.unique(y)]).sum()
+""", caught_by="likelihood/categorical_nll_matches_reference"),
+    Mutant("mle: counts divided by the number of classes", """
+def categorical_mle(y, num_classes):
+    return torch.bincount(y, minlength=num_classes).to(torch.float32) / num_classes
+""", caught_by="likelihood/categorical_mle_matches_reference"),
+    Mutant("model: float32 whatever the logits' dtype", """
+def model_nll(logits, y):
+    x = logits.float()
+    shifted = x - x.amax(dim=1, keepdim=True)
+    log_probs = shifted - torch.log(torch.exp(shifted).sum(dim=1, keepdim=True))
+    return -log_probs[torch.arange(len(y)), y].sum()
+""", caught_by="likelihood/model_nll_contract"),
+]
+
+CORRECT += [
+    Correct("index_select, scatter_add counts, take_along_dim", """
+def categorical_nll(probs, y):
+    return -probs.index_select(0, y).log().sum()
+
+def categorical_mle(y, num_classes):
+    counts = torch.zeros(num_classes).scatter_add(0, y, torch.ones(len(y)))
+    return counts / counts.sum()
+
+def model_nll(logits, y):
+    top = logits.max(dim=1, keepdim=True).values
+    lse = top.squeeze(1) + (logits - top).exp().sum(dim=1).log()
+    return (lse - logits.take_along_dim(y[:, None], dim=1).squeeze(1)).sum()
+"""),
+]
+
+# Written for the batch matrix (issue 12).
+MUTANTS += [
+    Mutant("model: reads the true logits through logits.view(-1), which a view refuses", """
+def model_nll(logits, y):
+    n, q = logits.shape
+    true = logits.view(-1)[torch.arange(n) * q + y]
+    top = logits.amax(dim=1)
+    return (top + torch.log(torch.exp(logits - top[:, None]).sum(dim=1)) - true).sum()
+""", caught_by="likelihood/model_nll_matches_reference"),
+]
+
+CORRECT += [
+    Correct("log-probabilities picked by a one-hot mask, float16 computed in float32 and cast back", """
+def categorical_nll(probs, y):
+    return -torch.log(probs)[y].sum()
+
+def categorical_mle(y, num_classes):
+    return (y[:, None] == torch.arange(num_classes)).to(torch.float32).mean(dim=0)
+
+def model_nll(logits, y):
+    x = logits.float() if logits.dtype == torch.float16 else logits
+    log_probs = x - x.amax(1, keepdim=True)
+    log_probs = log_probs - log_probs.exp().sum(1, keepdim=True).log()
+    picked = torch.nn.functional.one_hot(y, x.shape[1]).bool()
+    return -torch.where(picked, log_probs, torch.zeros_like(log_probs)).sum().to(logits.dtype)
+"""),
+]

@@ -175,3 +175,45 @@ def two_class_logits(z):
     return torch.stack((z, z * 0), dim=1)
 """),
 ]
+
+# Written for the contract's regimes, dtypes and shapes (issue 12).
+MUTANTS += [
+    Mutant("BCE with log1p(exp(z)): overflows to inf at z = 1000", with_bce("""
+def binary_cross_entropy(logits, y):
+    return torch.log1p(torch.exp(logits)) - logits * y
+"""), caught_by="logistic_regression/bce_extreme"),
+    Mutant("two_class_logits returns (2, n), not (n, 2)", with_two_class("""
+def two_class_logits(z):
+    return torch.stack([z, torch.zeros_like(z)], dim=0)
+"""), caught_by="logistic_regression/two_class_logits"),
+    Mutant("sigmoid returns float64 whatever the input", with_sigmoid(SIGMOID.replace(
+        "    positive = z >= 0\n", "    z = z.double()\n    positive = z >= 0\n")),
+        caught_by="logistic_regression/sigmoid_matches_reference"),
+]
+
+CORRECT += [
+    Correct("cat of columns, softplus from logaddexp, sigmoid as exp(-softplus(-z))", """
+def sigmoid(z):
+    return torch.exp(-torch.logaddexp(torch.zeros_like(z), -z))
+
+def binary_cross_entropy(logits, y):
+    return torch.logaddexp(torch.zeros_like(logits), logits) - logits * y
+
+def two_class_logits(z):
+    return torch.cat([z[:, None], z.new_zeros(len(z), 1)], dim=1)
+"""),
+]
+CORRECT += [
+    Correct("sigmoid as exp(z - softplus(z)), log-sigmoid by logaddexp on both sides of the loss", """
+def sigmoid(z):
+    return torch.exp(z - torch.logaddexp(torch.zeros_like(z), z))
+
+def binary_cross_entropy(logits, y):
+    zero = torch.zeros_like(logits)
+    return y * torch.logaddexp(zero, -logits) + (1 - y) * torch.logaddexp(zero, logits)
+
+def two_class_logits(z):
+    out = torch.zeros(*z.shape, 2, dtype=z.dtype)
+    return out + torch.stack([z, torch.zeros_like(z)], dim=-1)
+"""),
+]

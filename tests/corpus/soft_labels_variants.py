@@ -242,3 +242,74 @@ def expected_calibration_error(probs, y, num_bins=15):
     return (gap.abs().sum() / len(y)).to(probs.dtype)
 """),
 ]
+
+# Written for the contract's clauses (issue 12).
+MUTANTS += [
+    Mutant("smooth_labels counts the classes from the labels (y.max() + 1)", with_smooth("""
+import torch.nn.functional as F
+
+def smooth_labels(y, num_classes, epsilon, *, dtype=torch.float32):
+    q = int(y.max()) + 1
+    one_hot = F.one_hot(y, q).to(dtype)
+    return (1 - epsilon) * one_hot + epsilon / q
+"""), caught_by="soft_labels/smoothing"),
+    Mutant("soft_cross_entropy renormalises the targets in place", with_soft_ce("""
+def soft_cross_entropy(logits, targets):
+    targets /= targets.sum(dim=-1, keepdim=True)
+    log_probs = logits - torch.logsumexp(logits, dim=-1, keepdim=True)
+    terms = targets * torch.where(targets == 0, torch.zeros_like(log_probs), log_probs)
+    return -terms.sum(dim=-1)
+"""), caught_by="soft_labels/contract"),
+    Mutant("confidence from the maximum over the batch axis", with_ece(ECE.replace(
+        "    confidence, prediction = probs.max(dim=1)\n",
+        "    confidence, prediction = probs.max(dim=1)\n    confidence = probs.max(dim=0).values.max().expand_as(confidence)\n")),
+        caught_by="soft_labels/ece_matches_reference"),
+]
+
+CORRECT += [
+    Correct("full of epsilon / q with index_put, searchsorted on the inner edges", """
+def smooth_labels(y, num_classes, epsilon, *, dtype=torch.float32):
+    smoothed = torch.full((len(y), num_classes), epsilon / num_classes, dtype=dtype)
+    rows = torch.arange(len(y))
+    smoothed[rows, y] = 1 - epsilon + epsilon / num_classes
+    return smoothed
+
+def soft_cross_entropy(logits, targets):
+    top = logits.amax(dim=-1, keepdim=True)
+    log_probs = logits - top - (logits - top).exp().sum(-1, keepdim=True).log()
+    return -torch.where(targets == 0, torch.zeros_like(log_probs), targets * log_probs).sum(-1)
+
+def expected_calibration_error(probs, y, num_bins=15):
+    confidence, prediction = probs.max(dim=1)
+    correct = (prediction == y).to(probs.dtype)
+    edges = torch.arange(num_bins + 1, dtype=probs.dtype) / num_bins
+    index = torch.searchsorted(edges[1:-1].contiguous(), confidence.contiguous(), right=False)
+    weights = torch.zeros(num_bins, dtype=probs.dtype).index_add(0, index, torch.ones_like(confidence))
+    accuracy = torch.zeros(num_bins, dtype=probs.dtype).index_add(0, index, correct)
+    mean_confidence = torch.zeros(num_bins, dtype=probs.dtype).index_add(0, index, confidence)
+    filled = weights > 0
+    gaps = (accuracy[filled] - mean_confidence[filled]).abs()
+    return gaps.sum() / len(y)
+"""),
+]
+MUTANTS += [
+    Mutant("soft_cross_entropy flattens the logits with view(-1), which a view refuses", with_soft_ce("""
+def soft_cross_entropy(logits, targets):
+    x = logits.view(-1).view(logits.shape)
+    log_probs = x - torch.logsumexp(x, dim=-1, keepdim=True)
+    terms = targets * torch.where(targets == 0, torch.zeros_like(log_probs), log_probs)
+    return -terms.sum(dim=-1)
+"""), caught_by="soft_labels/soft_ce_matches_reference"),
+    Mutant("ECE reads the confidences through view(-1), which a view refuses", with_ece(ECE.replace(
+        "    confidence, prediction = probs.max(dim=1)\n",
+        "    confidence, prediction = probs.view(-1).view(probs.shape).max(dim=1)\n")),
+        caught_by="soft_labels/ece_matches_reference"),
+]
+
+CORRECT += [
+    Correct("targets times (log-sum-exp minus logits), zero targets masked", SMOOTH + """
+def soft_cross_entropy(logits, targets):
+    lse = torch.logsumexp(logits, dim=-1, keepdim=True)
+    return torch.where(targets > 0, targets * (lse - logits), torch.zeros_like(logits)).sum(-1)
+""" + ECE),
+]

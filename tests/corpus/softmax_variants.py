@@ -146,3 +146,60 @@ def softmax(logits, dim=-1):
     return torch.stack(rows).reshape(x.shape).movedim(-1, dim)
 """),
 ]
+
+# Written for the case matrix and the contract's clauses (issue 12): dims, layouts, regimes, dtypes.
+MUTANTS += [
+    Mutant("normalises the last dimension whatever dim says", """
+def softmax(logits, dim=-1):
+    e = torch.exp(logits - logits.amax(-1, keepdim=True))
+    return e / e.sum(-1, keepdim=True)
+""", caught_by="softmax/matches_reference"),
+    Mutant("keepdim=False, then unsqueeze(-1): right only when dim is the last", """
+def softmax(logits, dim=-1):
+    e = torch.exp(logits - logits.amax(dim, keepdim=True))
+    total = e.sum(dim)
+    return e / (total.unsqueeze(-1) if logits.dim() > 1 else total)
+""", caught_by="softmax/matches_reference"),
+    Mutant("shifts and exponentiates the input in place (sub_, exp_)", """
+def softmax(logits, dim=-1):
+    e = logits.sub_(logits.amax(dim, keepdim=True)).exp_()
+    return e / e.sum(dim, keepdim=True)
+""", caught_by="softmax/contract"),
+    Mutant("clamps the logits to +-80 so that exp cannot overflow", """
+def softmax(logits, dim=-1):
+    e = torch.exp(logits.clamp(-80, 80))
+    return e / e.sum(dim, keepdim=True)
+""", caught_by="softmax/extreme_logits"),
+    Mutant("exp2 instead of exp", """
+def softmax(logits, dim=-1):
+    e = torch.exp2(logits - logits.amax(dim, keepdim=True))
+    return e / e.sum(dim, keepdim=True)
+""", caught_by="softmax/matches_reference"),
+]
+
+CORRECT += [
+    Correct("movedim to the end, max().values, movedim back", """
+def softmax(logits, dim=-1):
+    x = logits.movedim(dim, -1)
+    e = torch.exp(x - x.max(dim=-1).values.unsqueeze(-1))
+    return (e / e.sum(-1, keepdim=True)).movedim(-1, dim)
+"""),
+    Correct("reciprocal of the sum times the exponentials", """
+def softmax(logits, dim=-1):
+    e = (logits - logits.amax(dim=dim, keepdim=True)).exp()
+    return e * e.sum(dim=dim, keepdim=True).reciprocal()
+"""),
+    Correct("exp of x minus a log-sum-exp written out", """
+def softmax(logits, dim=-1):
+    top = logits.amax(dim, keepdim=True)
+    return torch.exp(logits - top - torch.log(torch.exp(logits - top).sum(dim, keepdim=True)))
+"""),
+]
+CORRECT += [
+    Correct("max without keepdim, unsqueezed back at dim", """
+def softmax(logits, dim=-1):
+    top = logits.max(dim).values.unsqueeze(dim)
+    e = torch.exp(logits - top)
+    return e / e.sum(dim).unsqueeze(dim)
+"""),
+]

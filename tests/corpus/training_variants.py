@@ -290,3 +290,47 @@ CORRECT = [
         accuracy=A["accuracy_item"], sgd=A["sgd_data"], train_epoch=A["train_epoch_counters"],
         evaluate_accuracy=A["evaluate_accuracy_finally"], train=A["train_rows"])),
 ]
+
+# Written for the stateful pieces' several steps (several batches, epochs, adds) and the documented
+# number types (issue 12).
+MUTANTS += [
+    Mutant("evaluate_accuracy stops after the first batch", _with(evaluate_accuracy=_edit(
+        "evaluate_accuracy", "            metric.add(accuracy(net(X), y), y.numel())\n",
+        "            metric.add(accuracy(net(X), y), y.numel())\n            break\n")),
+        caught_by="training/evaluate_accuracy"),
+    Mutant("Accumulator.add drops its last value", _with(Accumulator=_edit(
+        "Accumulator", "zip(self.data, args)", "zip(self.data, args[:-1] + (0.0,))")), caught_by="training/accumulator"),
+    Mutant("train_epoch skips the update on the last, shorter batch", _with(train_epoch=_edit(
+        "train_epoch", "            updater(X.shape[0])\n",
+        "            if X.shape[0] == 8:\n                updater(X.shape[0])\n")), caught_by="training/train_epoch"),
+    Mutant("train reports the first epoch's training loss for every epoch", _with(train=_edit(
+        "train", "            history[key].append(value)\n",
+        "            history[key].append(history[key][0] if key == 'train_loss' and history[key] else value)\n")),
+        caught_by="training/train"),
+]
+
+CORRECT += [
+    Correct("NumPy numbers where numbers are documented, inference_mode in evaluation", _with(
+        accuracy="""
+import numpy as np
+
+def accuracy(y_hat, y):
+    predicted = y_hat.argmax(dim=1) if y_hat.ndim > 1 and y_hat.shape[1] > 1 else y_hat.reshape(-1)
+    return np.float64((predicted.to(y.dtype) == y).sum().item())
+""",
+        evaluate_accuracy="""
+def evaluate_accuracy(net, data_iter, device=None):
+    module = isinstance(net, torch.nn.Module)
+    was_training = module and net.training
+    if module:
+        net.eval()
+    right, seen = np.int64(0), np.int64(0)
+    with torch.inference_mode():
+        for X, y in data_iter:
+            right += np.int64(accuracy(net(X), y))
+            seen += np.int64(len(y))
+    if module:
+        net.train(was_training)
+    return np.float64(right / seen)
+""")),
+]

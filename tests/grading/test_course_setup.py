@@ -170,3 +170,41 @@ def test_grades_go_back_to_canvas_and_moodle_through_the_ids_of_the_import(
     assert by_student["alan"]["late"] == "yes" and by_student["ada"]["late"] == "no"
     assert by_student["ada"]["submitted_at"].startswith("2027-03-14T12:00")
     assert by_student["alan"]["name"] == "Alan Turing" and by_student["alan"]["email"] == ""
+
+
+@pytest.mark.slow
+def test_a_late_submission_is_charged_by_the_courses_late_policy(
+        course: tuple[Path, subprocess.CompletedProcess[str]]) -> None:
+    """nbgrader's LateSubmissionPlugin decides, as under ``nbgrader autograde``: no penalty by default,
+    the whole score with ``penalty_method = "zero"``; the LMS export subtracts it."""
+    from nbgrader.api import Gradebook
+
+    from autograder.grading.course import Course
+    from autograder.grading.merge import record_scores
+    from autograder.grading.task import CellScore, GradingResult
+
+    root, _ = course
+    folder = root / "submitted" / "lu" / "softmax"
+    folder.mkdir(parents=True)
+    (folder / "timestamp.txt").write_text("2027-03-16 10:00:00.000000 UTC")  # due 2027-03-15 23:59
+    course_folder, config = Course(root), root / "nbgrader_config.py"
+    full = GradingResult("lu", "softmax", "graded", cells=[
+        CellScore(cell.notebook, cell.cell, cell.max_score, cell.max_score) for cell in course_folder.graded_cells("softmax")])
+
+    def penalty() -> tuple[float, float]:
+        with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as gradebook:
+            submission = gradebook.find_submission("softmax", "lu")
+            return float(submission.late_submission_penalty), float(submission.score)
+
+    original = config.read_text()
+    try:
+        record_scores(course_folder, full)
+        assert penalty()[0] == 0.0 and penalty()[1] == full.max_score
+        config.write_text(original + '\nc.LateSubmissionPlugin.penalty_method = "zero"\n')
+        record_scores(course_folder, full)
+        assert penalty() == (full.max_score, full.max_score)
+        from autograder.grading.export import grade_rows
+
+        assert next(row for row in grade_rows(root, "softmax") if row.student == "lu").score == 0.0
+    finally:
+        config.write_text(original)

@@ -21,3 +21,36 @@ def test_hidden_blocks_and_their_tracebacks_are_cut() -> None:
     assert notebook.cells[1].outputs[0]["traceback"] == ["CheckFailed: softmax failed ... Hint: shift the logits"]
     assert notebook.cells[0].outputs[0]["traceback"] == ["line 2 in softmax", "ValueError: bad"], \
         "the student's own tracebacks stay"
+
+
+def test_a_submission_whose_grading_did_not_finish_says_so_first_in_plain_words(tmp_path) -> None:
+    import json
+
+    import nbformat
+    from nbconvert.filters.markdown_mistune import markdown2html_mistune
+
+    from autograder.grading.course import STATUS_FILE
+    from autograder.grading.feedback import _prepare
+
+    source = tmp_path / "autograded"
+    source.mkdir()
+    nbformat.write(new_notebook(cells=[new_code_cell("x = 1")]), source / "softmax.ipynb")
+    reason = "cell test-b did not finish within 30 s; see [help](http://phish.example) <img src=x>"
+    (source / STATUS_FILE).write_text(json.dumps({"status": "failed", "reason": reason, "notes": []}))
+    _prepare(source, tmp_path / "out")
+    first = nbformat.read(tmp_path / "out" / "softmax.ipynb", as_version=4).cells[0]
+    assert first.cell_type == "markdown" and first.source.startswith("**Grading did not finish")
+    shown = markdown2html_mistune(first.source)
+    assert "<a " not in shown and "<img" not in shown, "the reason is text, never a link or markup"
+    assert "cell test-b did not finish within 30 s" in shown and "[help](http://phish.example)" in shown
+
+    (source / STATUS_FILE).write_text(json.dumps({"status": "graded", "reason": "", "notes": []}))
+    _prepare(source, tmp_path / "graded")
+    assert nbformat.read(tmp_path / "graded" / "softmax.ipynb", as_version=4).cells[0].cell_type == "code"
+
+
+def test_feedback_pages_wrap_long_output_lines() -> None:
+    from autograder.grading.inert import add_content_security_policy
+
+    page = add_content_security_policy("<html><head><title>t</title></head><body><pre>x</pre></body></html>")
+    assert "Content-Security-Policy" in page and "white-space: pre-wrap" in page

@@ -11,22 +11,14 @@ from pathlib import Path
 import pytest
 
 from autograder.grading.importer import ImportFailed, ImportReport, Rejected, import_submissions
+from support.zips import MARCH_1, MARCH_2, make_zip
 
 NB = ["softmax.ipynb"]
-MARCH_1 = (2024, 3, 1, 9, 30, 0)
-MARCH_2 = (2024, 3, 2, 18, 0, 4)
 
 
 def content(tag: str) -> bytes:
     """Distinct bytes per file, deliberately not JSON: the importer must not parse notebooks."""
     return f'{{"cells": [], "who": "{tag}"}}\n'.encode() + b"\x00\xff"
-
-
-def make_zip(path: Path, entries: list[tuple[str, bytes] | tuple[str, bytes, tuple]]) -> Path:
-    with zipfile.ZipFile(path, "w") as archive:
-        for name, data, *when in entries:
-            archive.writestr(zipfile.ZipInfo(name, when[0] if when else MARCH_1), data)
-    return path
 
 
 def run(source: Path, course: Path, notebooks: list[str] = NB, **options) -> ImportReport:

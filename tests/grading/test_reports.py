@@ -61,13 +61,13 @@ def test_grades_csv_rows(tmp_path) -> None:
     path = tmp_path / "grades.csv"
     write_grades_csv(path, fabricated(), CELLS)
     assert read_rows(path) == [
-        ["student", "assignment", "score", "max_score", "status", "reason"],
-        ["alice", "softmax", "5.5", "7.5", "graded", ""],
-        ["bob", "softmax", "0", "7.5", "failed", ODD_REASON],
-        ["dan", "softmax", "2", "7.5", "failed", "timed out after 900 s"],
-        ["zoë", "softmax", "7.5", "7.5", "graded", ""],
-        ["Émile", "softmax", "3", "7.5", "graded", ""],
-        ["李", "softmax", "2.3", "7.5", "graded", ""],
+        ["student", "assignment", "score", "max_score", "status", "reason", "submitted_at", "late"],
+        ["alice", "softmax", "5.5", "7.5", "graded", "", "", ""],
+        ["bob", "softmax", "0", "7.5", "failed", ODD_REASON, "", ""],
+        ["dan", "softmax", "2", "7.5", "failed", "timed out after 900 s", "", ""],
+        ["zoë", "softmax", "7.5", "7.5", "graded", "", "", ""],
+        ["Émile", "softmax", "3", "7.5", "graded", "", "", ""],
+        ["李", "softmax", "2.3", "7.5", "graded", "", "", ""],
     ]
 
 
@@ -145,7 +145,8 @@ def test_summary_of_no_submissions(tmp_path) -> None:
     assert (summary.count, summary.mean, summary.median, summary.min) == (0, None, None, None)
     assert all(rate.pass_rate is None for rate in summary.cells)
     paths = write_reports(tmp_path, [], CELLS)
-    assert read_rows(paths["grades.csv"]) == [["student", "assignment", "score", "max_score", "status", "reason"]]
+    assert read_rows(paths["grades.csv"]) == [["student", "assignment", "score", "max_score", "status", "reason",
+                                              "submitted_at", "late"]]
     assert "0 submissions" in paths["summary.txt"].read_text()
 
 

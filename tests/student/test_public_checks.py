@@ -38,7 +38,7 @@ def _namespace(code: str) -> dict[str, Any]:
 
 
 def _result(assignment: str, namespace: dict[str, Any], name: str) -> tuple[bool, str]:
-    found = {prop.name: (passed, line) for prop, passed, line in run_checks(assignment, namespace)}
+    found = {result.prop.name: (result.passed, result.line) for result in run_checks(assignment, namespace)}
     return found[name]
 
 
@@ -67,7 +67,7 @@ def test_a_mutant_fails_the_public_check_of_its_property(assignment: str, mutant
 
 @pytest.mark.parametrize(("assignment", "variant"), CORRECT, ids=[c.name for _, c in CORRECT])
 def test_a_correct_variant_passes_every_public_check(assignment: str, variant: Any) -> None:
-    failed = [line for _, passed, line in run_checks(assignment, _namespace(variant.code)) if not passed]
+    failed = [result.line for result in run_checks(assignment, _namespace(variant.code)) if not result.passed]
     assert not failed, failed
 
 
@@ -138,17 +138,26 @@ def test_unknown_names_say_what_exists() -> None:
         load("sofmax")
     with pytest.raises(KeyError, match="has checks of: softmax"):
         run_checks("softmax", {}, "log_softmax")
-    (_, passed, line), *_ = run_checks("softmax", {})
-    assert not passed and "softmax is not defined: run the cell that defines it first" in line
+    first, *_ = run_checks("softmax", {})
+    assert not first.passed and "softmax is not defined: run the cell that defines it first" in first.line
 
 
-def test_forbidden_calls_are_seen_through_aliases_and_aten() -> None:
+def test_forbidden_calls_are_seen_through_aliases_and_aten_and_reported_without_failing_the_cell(
+        capsys: Any) -> None:
+    """The public detector sees this thread only; a visible cell's points must not hinge on it (code
+    that hides its calls in another thread would keep them), so it reports instead of raising."""
     namespace = _namespace("""
 def softmax(logits, dim=-1):
     return torch.ops.aten._softmax(logits, dim, False)
 """)
     passed, line = _result("softmax", namespace, "softmax/from_scratch")
     assert not passed and "aten::_softmax" in line
+    from studentkit.public import check
+
+    check("softmax", namespace=namespace)
+    printed = capsys.readouterr().out
+    assert "  FAIL  softmax failed the check 'is written from scratch" in printed
+    assert "the hidden tests will take those points" in printed
 
 
 def test_files_are_not_rewritten_when_unchanged(tmp_path: Path) -> None:

@@ -1,7 +1,8 @@
 """A released exercise runs for a student who has only ``studentkit`` (no ``autograder``).
 
 The student's environment is a fresh virtual environment that sees the third-party packages
-(torch, Jupyter, ...) and a wheel-installed ``studentkit``, but not this repository's sources.
+(torch, Jupyter, ...) and a wheel-installed ``studentkit``, but not this repository's sources; once
+with the course's torch, once with a CPU-only torch build installed in the venv itself.
 """
 
 from __future__ import annotations
@@ -21,8 +22,14 @@ from autograder.release import REPO_ROOT
 ASSIGNMENT = "softmax"
 
 
-def _student_python(root: Path) -> Path:
-    """A venv whose site-packages has studentkit installed from its wheel and links to third-party packages."""
+CPU_ONLY_TORCH = "torch==2.13.0+cpu"
+"""A CPU-only build, as the README's note installs it (from pip's configured sources: the PyTorch CPU
+index, or a wheel the machine keeps, as here)."""
+
+
+def _student_python(root: Path, torch_requirement: str | None = None) -> Path:
+    """A venv whose site-packages has studentkit installed from its wheel and links to third-party
+    packages; with ``torch_requirement``, that torch installed in the venv itself (it comes first)."""
     venv = root / "venv"
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
     python = venv / "bin" / "python"
@@ -30,8 +37,9 @@ def _student_python(root: Path) -> Path:
                                check=True, capture_output=True, text=True).stdout.strip())
     # Third-party packages only: a path entry in a .pth does not process the editable installs' own .pth files.
     (site / "third_party.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
+    wanted = [str(REPO_ROOT / "studentkit")] + ([torch_requirement] if torch_requirement else [])
     subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-build-isolation",
-                    "--target", str(site), str(REPO_ROOT / "studentkit")], check=True, capture_output=True)
+                    "--target", str(site), *wanted], check=True, capture_output=True)
     return python
 
 
@@ -49,8 +57,9 @@ def _completed_exercise(folder: Path) -> Path:
 
 
 @pytest.mark.slow
-def test_exercise_runs_with_only_studentkit(tmp_path: Path) -> None:
-    python = _student_python(tmp_path)
+@pytest.mark.parametrize("torch_requirement", [None, CPU_ONLY_TORCH], ids=["course-torch", "cpu-only-torch"])
+def test_exercise_runs_with_only_studentkit(tmp_path: Path, torch_requirement: str | None) -> None:
+    python = _student_python(tmp_path, torch_requirement)
     work = tmp_path / "work"
     work.mkdir()
     notebook = _completed_exercise(work)
@@ -64,7 +73,11 @@ def test_exercise_runs_with_only_studentkit(tmp_path: Path) -> None:
                     str(notebook)], cwd=work, env=env, check=True, capture_output=True)
     ran = nbformat.read(work / "ran.ipynb", as_version=4)
     printed = "".join(o.get("text", "") for c in ran.cells if c.cell_type == "code" for o in c.outputs)
-    assert "The basic tests pass." in printed
+    assert "The basic tests pass." in printed and "All public checks pass." in printed
+    build = subprocess.run([str(python), "-c", "import torch; print(torch.__version__, torch.version.cuda)"],
+                           cwd=work, env=env, capture_output=True, text=True, check=True).stdout.split()
+    if torch_requirement:
+        assert build == ["2.13.0+cpu", "None"], f"the notebook should have run on the CPU-only build, not {build}"
 
 
 def test_the_lab_extra_resolves_in_the_course_environment() -> None:

@@ -30,10 +30,14 @@ class ImportedFile:
 
 @dataclass(frozen=True)
 class Rejected:
-    """A file of the source that was not imported, with a one-line reason."""
+    """A file of the source that was not imported, with a one-line reason; ``student`` when its
+    name said whose it is (and the id is usable); ``superseded`` for an older upload of a student
+    whose newer one was imported (expected, not an error)."""
 
     source_name: str
     reason: str
+    student: str | None = None
+    superseded: bool = False
 
 
 @dataclass
@@ -44,3 +48,8 @@ class ImportReport:
     imported: list[ImportedFile] = field(default_factory=list)
     rejected: list[Rejected] = field(default_factory=list)
     layout: str = ""
+
+    @property
+    def errors(self) -> list[Rejected]:
+        """The rejections that need the instructor (not the older uploads that newer ones replaced)."""
+        return [item for item in self.rejected if not item.superseded]

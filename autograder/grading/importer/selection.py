@@ -55,19 +55,20 @@ def classify(entry: Entry, rules: Rules) -> Candidate | Rejected | None:
         return None
     if entry.problem:
         return Rejected(entry.name, entry.problem)
-    if not parts[-1].lower().endswith(".ipynb"):
-        return Rejected(entry.name, f"not a notebook: {parts[-1]}")
     named = parse_name(parts, rules.assignment, rules.student_id, rules.layout)
+    who = named.student if named is not None and is_safe_id(named.student) else None
+    if not parts[-1].lower().endswith(".ipynb"):
+        return Rejected(entry.name, f"not a notebook: {parts[-1]}", who)
     if named is None:
         return Rejected(entry.name, f"unrecognised file name: {entry.name} ({rules.layout} naming)")
     notebook = expected_notebook(named.file, rules.notebooks)
     if notebook is None:
-        return Rejected(entry.name, f"notebook name {named.file!r} is not one of {', '.join(rules.notebooks)}")
-    if not is_safe_id(named.student):
+        return Rejected(entry.name, f"notebook name {named.file!r} is not one of {', '.join(rules.notebooks)}", who)
+    if who is None:
         return Rejected(entry.name, f"student id {named.student!r} (from {named.origin!r}) "
                         "is not a safe folder name")
     if entry.size > rules.max_file_bytes:
-        return Rejected(entry.name, f"file too large: {entry.size} bytes (limit {rules.max_file_bytes} bytes)")
+        return Rejected(entry.name, f"file too large: {entry.size} bytes (limit {rules.max_file_bytes} bytes)", who)
     return Candidate(entry, named.student, notebook, named.user_id, named.canvas_id, named.late)
 
 
@@ -124,7 +125,8 @@ def keep_newest(candidates: list[Candidate], rejected: list[Rejected]) -> list[C
                 basis = ("Canvas submission id" if best.canvas_id is not None and other.canvas_id is not None
                          else "zip entry date" if best.entry.when is not None else "file modification time")
                 rejected.append(Rejected(other.entry.name, f"duplicate submission for {best.student}: "
-                                         f"kept the newest (by {basis}), {best.entry.name}"))
+                                         f"kept the newest (by {basis}), {best.entry.name}", best.student,
+                                         superseded=True))
         chosen.append(best)
     return chosen
 
