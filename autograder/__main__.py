@@ -32,7 +32,7 @@ def _release(args: argparse.Namespace) -> int:
         if update_public_cases(name):
             print(f"studentkit public cases of {name}: updated")
     if update_readme():
-        print("README.md: table of assignments updated")
+        print("README.md: table of assignments and retraining paragraph updated")
     if update_contracts():
         print("autograder/checks/README.md: contract table updated")
     return 0

@@ -16,6 +16,7 @@ import nbformat
 from autograder.release import REPO_ROOT, assignments
 
 TABLE_START, TABLE_END = "<!-- assignments:start -->", "<!-- assignments:end -->"
+END_TO_END_START, END_TO_END_END = "<!-- end-to-end:start -->", "<!-- end-to-end:end -->"
 
 
 @dataclass(frozen=True)
@@ -99,10 +100,29 @@ def readme_with_table(readme: str, table: str) -> str:
     return replace_block(readme, TABLE_START, TABLE_END, table)
 
 
+def end_to_end_text() -> str:
+    """The README's paragraph on the ``training`` assignment's retraining, from the check's own settings."""
+    from autograder.checks.training import REQUIRED_ACCURACY
+    from autograder.checks.training_cases import END_TO_END
+
+    return (f"The `training` assignment also retrains, in a check process the notebook never ran in, a "
+            f"model built from the student's own `softmax`, `cross_entropy`, `sgd` and `train_epoch` "
+            f"({END_TO_END['num_epochs']} epochs, batch size {END_TO_END['batch_size']}, learning rate "
+            f"{END_TO_END['lr']:g}, seed {END_TO_END['seed']}, within {END_TO_END['budget_s']:g} s) on the real "
+            f"Fashion-MNIST, and the judge measures its test accuracy itself: at least "
+            f"{REQUIRED_ACCURACY:.0%} is required; the accuracy the notebook prints is never used.")
+
+
+def readme_with_blocks(readme: str) -> str:
+    """``readme`` with every generated block (the assignment table, the retraining paragraph) rewritten."""
+    return replace_block(readme_with_table(readme, markdown_table()), END_TO_END_START, END_TO_END_END,
+                         end_to_end_text())
+
+
 def update_readme(readme_path: Path = REPO_ROOT / "README.md") -> bool:
-    """Rewrite the README's assignment table; True when it changed."""
+    """Rewrite the README's generated blocks; True when one changed."""
     old = readme_path.read_text()
-    new = readme_with_table(old, markdown_table())
+    new = readme_with_blocks(old)
     if new != old:
         readme_path.write_text(new)
     return new != old

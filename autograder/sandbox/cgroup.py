@@ -138,7 +138,7 @@ def sweep(patience_s: float = 10.0) -> list[str]:
         in_use = set(_created)
     stayed = []
     for parent in {found.memory, *([found.pids] if found.pids else [])}:
-        for folder in parent.glob("autograder-*-*-*"):
+        for folder in parent.glob("autograder-*-*-*-*"):
             creator = _creator(folder.name)
             if creator is None or folder.name in in_use or not _left_by(creator):
                 continue
@@ -147,10 +147,27 @@ def sweep(patience_s: float = 10.0) -> list[str]:
     return sorted(stayed)
 
 
+def _pid_namespace() -> str:
+    """``ns<inode>``: this process's pid namespace, so that a pid in a group's name is judged only
+    where it means the same process (control-group hierarchies can be shared beyond a namespace)."""
+    try:
+        return f"ns{os.stat('/proc/self/ns/pid').st_ino}"
+    except OSError:
+        return "ns0"
+
+
+def leaf_name(pid: int, number: int, label: str) -> str:
+    """A group's name: ``autograder-ns<inode>-<pid>-<n>-<label>`` (creator's pid namespace and pid)."""
+    return f"autograder-{_pid_namespace()}-{pid}-{number}-{label}"
+
+
 def _creator(name: str) -> int | None:
-    """The pid in a group's name (``autograder-<pid>-<n>-<sandbox>``), None for other names."""
+    """The creator's pid in a group's name (see :func:`leaf_name`) when it was made in this pid
+    namespace; None for other names and other namespaces (whose pids cannot be judged here)."""
     parts = name.split("-")
-    return int(parts[1]) if len(parts) >= 4 and parts[1].isdigit() and parts[2].isdigit() else None
+    if len(parts) < 5 or parts[1] != _pid_namespace() or not (parts[2].isdigit() and parts[3].isdigit()):
+        return None
+    return int(parts[2])
 
 
 def _left_by(pid: int) -> bool:
@@ -259,7 +276,7 @@ def create(name: str, memory_bytes: int, max_processes: int) -> ResourceGroup | 
     found = hierarchy()
     if found is None:
         return None
-    leaf = f"autograder-{os.getpid()}-{next(_counter)}-{name}"
+    leaf = leaf_name(os.getpid(), next(_counter), name)
     folders = [found.memory / leaf] + ([found.pids / leaf] if found.pids and found.pids != found.memory else [])
     with _created_lock:
         _created.add(leaf)

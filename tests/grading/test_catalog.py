@@ -15,6 +15,19 @@ def test_readme_table_matches_the_notebooks() -> None:
     )
 
 
+def test_readme_states_the_retraining_the_check_runs() -> None:
+    """Epochs, batch size, learning rate and the accuracy required come from the check itself."""
+    from autograder.catalog import END_TO_END_END, END_TO_END_START, end_to_end_text, readme_with_blocks
+    from autograder.checks.training import REQUIRED_ACCURACY
+    from autograder.checks.training_cases import END_TO_END
+
+    readme = (REPO_ROOT / "README.md").read_text()
+    assert END_TO_END_START in readme and readme == readme_with_blocks(readme), (
+        "README.md's retraining paragraph is stale: run `python -m autograder release`")
+    text = end_to_end_text()
+    assert f"{END_TO_END['num_epochs']} epochs" in text and f"{REQUIRED_ACCURACY:.0%}" in text
+
+
 def test_contract_table_is_current() -> None:
     readme = table.README.read_text()
     assert readme == replace_block(readme, table.TABLE_START, table.TABLE_END, table.markdown_table()), (

@@ -163,25 +163,27 @@ def test_closing_a_sandbox_leaves_no_process_behind() -> None:
 
 
 def test_the_sweep_removes_leftover_groups_and_spares_those_in_use() -> None:
-    """A group whose creator exited is removed; a running sandbox's group and a live process's stay."""
+    """A group whose creator exited is removed; a running sandbox's group, a live process's and one
+    made in another pid namespace (whose pid means another process) stay."""
     found = cgroup.hierarchy()
     assert found is not None
     exited = subprocess.Popen(["true"])
     exited.wait()
-    leftover, of_a_live_process = (found.memory / f"autograder-{exited.pid}-0-left",
-                                   found.memory / f"autograder-{os.getppid()}-0-live")
-    leftover.mkdir(), of_a_live_process.mkdir()
+    leftover, of_a_live_process = (found.memory / cgroup.leaf_name(exited.pid, 0, "left"),
+                                   found.memory / cgroup.leaf_name(os.getppid(), 0, "live"))
+    elsewhere = found.memory / f"autograder-ns1-{exited.pid}-0-elsewhere"
+    leftover.mkdir(), of_a_live_process.mkdir(), elsewhere.mkdir()
     launch = Launch("test", [sys.executable, "-c", "import time; time.sleep(600)"], POLICY,
                     student_view([], POLICY.scratch_bytes, POLICY.work_bytes), environment(), UID, cwd=WORK)
     running = start(launch)
     try:
         assert cgroup.sweep(patience_s=0) == []
-        assert not leftover.exists() and of_a_live_process.exists()
+        assert not leftover.exists() and of_a_live_process.exists() and elsewhere.exists()
         assert running.group is not None and all(folder.exists() for folder in running.group.folders)
         assert running.wait(timeout=0.5) is None
     finally:
         running.close()
-        of_a_live_process.rmdir()
+        of_a_live_process.rmdir(), elsewhere.rmdir()
     assert not any(folder.exists() for folder in running.group.folders)
 
 
