@@ -3,7 +3,8 @@
 The pipeline, one step per module: :mod:`.course` (which submissions can be graded),
 :mod:`.worker` via :mod:`.runner` (sandboxed nbgrader per submission, here or on Dask),
 :mod:`.merge` (gradebook and ``autograded/``, written by this process only), :mod:`.feedback`
-(HTML without hidden tests) and :mod:`.reports` (CSVs, summary table and PNG).
+(HTML without hidden tests), :mod:`.reports` (CSVs) and :mod:`.summary` (table and PNG); first,
+:mod:`.preflight` grades the solution.
 """
 
 from __future__ import annotations
@@ -25,9 +26,10 @@ from .merge import previous_result, record
 from .preflight import derived_limits, run_preflight, solution_notebooks
 from .lms import read_records
 from .progress import Progress
-from .reports import format_summary, summarize, write_reports
+from .reports import write_reports
 from .roster import absent_students, roster
 from .runner import run_dask, run_local
+from .summary import format_summary, summarize
 from .task import GradingResult, GradingTask
 from .untrusted import UnsafeFile, read_regular_file, regular_folder
 from .worker import grade_submission

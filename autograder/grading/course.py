@@ -18,7 +18,7 @@ import nbformat
 from nbgrader.api import Gradebook, MissingEntry
 
 from .ledger import properties_in
-from .reports import CellInfo
+from .scores import CellInfo
 from .untrusted import UnsafeFile, read_regular_file, regular_folder
 from .usage import check_course, check_students
 

@@ -24,7 +24,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .lms import LmsRecord, read_records
-from .reports import csv_text, format_score, write_atomic
+from .reports import csv_text, write_atomic
+from .scores import format_score
 
 FORMATS = ("canvas", "moodle", "csv")
 CANVAS_COLUMNS = ("Student", "ID", "SIS User ID", "SIS Login ID", "Section")

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from autograder.course_setup import parse_due, read_roster
-from autograder.grading.reports import format_score
+from autograder.grading.scores import format_score
 from autograder.grading.usage import check_course
 from autograder.release import REPO_ROOT, nbgrader_env
 

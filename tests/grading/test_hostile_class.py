@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 
 from autograder.catalog import read_assignment
-from autograder.grading.reports import format_score
+from autograder.grading.scores import format_score
 from autograder.release import nbgrader_env
 from support.dask_cluster import loopback_cluster
 from support.hostile_class import (ASSIGNMENT, END_TO_END, HONEST, KERNEL_KILLERS, NO_SOFTMAX,

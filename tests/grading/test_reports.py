@@ -11,10 +11,9 @@ from pathlib import Path
 import pytest
 
 from autograder.grading import reports
-from autograder.grading.reports import (
-    CellInfo, format_score, format_summary, score_bins, summarize, write_grades_csv,
-    write_questions_csv, write_reports,
-)
+from autograder.grading.reports import write_grades_csv, write_questions_csv, write_reports
+from autograder.grading.scores import CellInfo, format_score
+from autograder.grading.summary import format_summary, score_bins, summarize
 from autograder.grading.task import CellScore, GradingResult
 
 CELLS = [

@@ -13,7 +13,8 @@ from pathlib import Path
 
 from autograder.grading.importer import import_submissions
 from autograder.grading.lms import read_records, record_import
-from autograder.grading.reports import CellInfo, write_grades_csv
+from autograder.grading.reports import write_grades_csv
+from autograder.grading.scores import CellInfo
 from autograder.grading.roster import Absent, absent_students, roster
 from autograder.grading.task import CellScore, GradingResult
 
