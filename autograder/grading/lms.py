@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .importer import ImportReport
+from .inert import printable, spreadsheet_cell
 from .reports import write_atomic
 
 COLUMNS = ("student", "lms", "lms_user_id", "submitted_at", "late", "status", "reason")
@@ -61,8 +62,9 @@ def record_import(course_root: Path, assignment: str, report: ImportReport) -> P
     for rejected in report.errors:
         known = records.get(rejected.student or "")
         if rejected.student and (known is None or known.status == "rejected"):
-            records[rejected.student] = LmsRecord(rejected.student, report.layout, "", "", False, "rejected",
-                                                  f"{rejected.source_name}: {rejected.reason}")
+            # the file name is the student's: control characters shown, never the start of a formula
+            reason = spreadsheet_cell(printable(f"{rejected.source_name}: {rejected.reason}"))
+            records[rejected.student] = LmsRecord(rejected.student, report.layout, "", "", False, "rejected", reason)
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(COLUMNS)

@@ -96,3 +96,11 @@ def test_grades_csv_names_every_student_with_upload_time_and_lateness(tmp_path: 
     assert (rows["bob"]["status"], rows["bob"]["score"], rows["bob"]["max_score"]) == ("rejected", "", "5")
     assert "not a notebook" in rows["bob"]["reason"] and rows["bob"]["late"] == ""
     assert (rows["cleo"]["status"], rows["cleo"]["reason"]) == ("missing", "no submission")
+
+
+def test_a_rejected_file_name_is_recorded_as_inert_text(tmp_path: Path) -> None:
+    """The file name is the student's: in the LMS record its control characters are shown, not kept."""
+    course, _ = _import(tmp_path, [("ada_101_5001_softmax.ipynb", content("ada")),
+                                   ("bob_102_5003_\x1b[2J=x.docx", b"no")])
+    reason = read_records(course, "softmax")["bob"].reason
+    assert "\x1b" not in reason and "\\x1b[2J" in reason and not reason.startswith(("=", "+", "-", "@"))
