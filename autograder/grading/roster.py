@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterable, Mapping
-from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 
 from .lms import LmsRecord
+from .usage import gradebook_column
 
 
 @dataclass(frozen=True)
@@ -29,8 +29,7 @@ class Absent:
 def roster(gradebook: Path) -> list[str]:
     """The students the gradebook knows, sorted, read without writing (empty if it cannot be read)."""
     try:
-        with closing(sqlite3.connect(gradebook.resolve().as_uri() + "?mode=ro", uri=True)) as connection:
-            return sorted(student for (student,) in connection.execute("SELECT id FROM student"))
+        return sorted(gradebook_column(gradebook, "student", "id"))
     except sqlite3.Error:
         return []
 

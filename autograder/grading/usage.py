@@ -17,10 +17,16 @@ def _fix(root: Path, assignment: str) -> str:
             f"source/{assignment}/; see the README's instructor section)")
 
 
+def gradebook_column(gradebook: Path, table: str, column: str) -> set[str]:
+    """Every value of ``table.column`` in an existing gradebook, read without writing (sqlite3.Error
+    if unreadable); ``table`` and ``column`` are this package's names, never a user's."""
+    with closing(sqlite3.connect(gradebook.resolve().as_uri() + "?mode=ro", uri=True)) as connection:
+        return {value for (value,) in connection.execute(f"SELECT {column} FROM {table}")}  # noqa: S608
+
+
 def gradebook_assignments(gradebook: Path) -> set[str]:
     """The assignments an existing gradebook holds, read without writing (sqlite3.Error if unreadable)."""
-    with closing(sqlite3.connect(gradebook.resolve().as_uri() + "?mode=ro", uri=True)) as connection:
-        return {name for (name,) in connection.execute("SELECT name FROM assignment")}
+    return gradebook_column(gradebook, "assignment", "name")
 
 
 def check_course(root: Path, assignment: str) -> None:

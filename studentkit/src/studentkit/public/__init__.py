@@ -69,7 +69,10 @@ def run_checks(assignment: str, namespace: dict[str, Any], function: str | None 
     Raises:
         KeyError: no such assignment or function.
     """
-    public = load(assignment)
+    return _run(load(assignment), namespace, function)
+
+
+def _run(public: PublicSet, namespace: dict[str, Any], function: str | None) -> list[Result]:
     return [_verdict(prop, namespace.get(prop.function), public.kind_hints) for prop in _selected(public, function)]
 
 
@@ -86,10 +89,11 @@ def check(assignment: str, function: str | None = None, namespace: dict[str, Any
         KeyError: no such assignment or function.
     """
     namespace = namespace if namespace is not None else sys._getframe(1).f_globals
-    results = run_checks(assignment, namespace, function)
+    public = load(assignment)
+    results = _run(public, namespace, function)
     for result in results:
         print(("  ok    " if result.passed else "  FAIL  ") + result.line)
-    later = [p for p in load(assignment).graded_only if function in (None, p["function"])]
+    later = [p for p in public.graded_only if function in (None, p["function"])]
     if later:
         print("  (graded only, see the visible tests: " + "; ".join(
             f"{p['function']}: {p['summary']}" for p in later) + ")")
