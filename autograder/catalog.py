@@ -17,6 +17,7 @@ from autograder.release import REPO_ROOT, assignments
 
 TABLE_START, TABLE_END = "<!-- assignments:start -->", "<!-- assignments:end -->"
 END_TO_END_START, END_TO_END_END = "<!-- end-to-end:start -->", "<!-- end-to-end:end -->"
+CHAPTERS_START, CHAPTERS_END = "<!-- chapters:start -->", "<!-- chapters:end -->"
 
 
 @dataclass(frozen=True)
@@ -113,10 +114,36 @@ def end_to_end_text() -> str:
             f"{REQUIRED_ACCURACY:.0%} is required; the accuracy the notebook prints is never used.")
 
 
+def _title(chapter: Path) -> str:
+    """The first level-1 heading of a MyST chapter (code fences skipped)."""
+    in_fence = False
+    for line in chapter.read_text(encoding="utf-8").splitlines():
+        if line.startswith("```"):
+            in_fence = not in_fence
+        elif not in_fence and line.startswith("# "):
+            return line[2:].strip()
+    raise ValueError(f"{chapter} has no level-1 heading")
+
+
+def chapter_list(root: Path = REPO_ROOT) -> str:
+    """The README's numbered list of the book's chapters, in the order of ``_toc.yml``, each with
+    its graded notebook when it has one."""
+    toc = (root / "_toc.yml").read_text(encoding="utf-8")
+    lines = []
+    for number, docname in enumerate(re.findall(r"file:\s*(book/\w+)", toc), start=1):
+        name = docname.removeprefix("book/")
+        notebook = root / "exercises" / name / f"{name}.ipynb"
+        graded = f"; graded: `{notebook.relative_to(root)}`" if notebook.is_file() else ""
+        lines.append(f"{number}. [{_title(root / f'{docname}.md')}]({docname}.md){graded}")
+    return "\n".join(lines)
+
+
 def readme_with_blocks(readme: str) -> str:
-    """``readme`` with every generated block (the assignment table, the retraining paragraph) rewritten."""
-    return replace_block(readme_with_table(readme, markdown_table()), END_TO_END_START, END_TO_END_END,
-                         end_to_end_text())
+    """``readme`` with every generated block (the assignment table, the retraining paragraph, the
+    chapter list) rewritten."""
+    readme = replace_block(readme_with_table(readme, markdown_table()), END_TO_END_START, END_TO_END_END,
+                           end_to_end_text())
+    return replace_block(readme, CHAPTERS_START, CHAPTERS_END, chapter_list())
 
 
 def update_readme(readme_path: Path = REPO_ROOT / "README.md") -> bool:

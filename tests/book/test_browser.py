@@ -14,6 +14,7 @@ conftest.py). A full-page screenshot of each page goes to test-artifacts/screens
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -22,6 +23,11 @@ import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
+# A MyST role left in the prose of a downloaded notebook (JupyterLab would show it raw).
+PLACEHOLDER = re.compile(r"\{(?:glue:text|term|doc|cite|numref|ref)\}`")
+# The chapters with sliders that work on the static site, and the parameter each moves.
+STATIC_SLIDERS = {"book/softmax": {"tau"}, "book/cross_entropy": {"o_true"},
+                  "book/soft_labels": {"epsilon"}}
 SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
 CONFIG = yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))
 
@@ -155,6 +161,10 @@ def check_downloads(page: Any, toc_page: Any) -> list[str]:
         notebook = json.loads(response.body()) if response.ok else {}
         if notebook.get("nbformat") != 4 or not notebook.get("cells"):
             failures.append(f".ipynb download ({response.status}) is not a notebook with cells")
+        prose = "".join("".join(c["source"]) for c in notebook.get("cells", [])
+                        if c.get("cell_type") == "markdown")
+        failures += [f".ipynb download shows the placeholder {role}"
+                     for role in sorted(set(PLACEHOLDER.findall(prose)))]
     return failures
 
 
@@ -229,3 +239,51 @@ def test_site_root_opens_the_first_page(
     page.goto("")
     page.wait_for_url(f"**/{toc_pages[0].html}")
     assert not watch.problems, _report("index.html", watch.problems)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("docname", sorted(STATIC_SLIDERS))
+def test_static_sliders_change_the_figure(
+    docname: str, watched_page: tuple[Any, Any], screenshots: Path
+) -> None:
+    """Each static slider of a chapter, moved with the mouse, shows another picture, and moving
+    it back shows the first one again (matplotlib's player, no kernel, no network)."""
+    page, watch = watched_page
+    page.goto(f"{docname}.html")
+    sliders = page.locator("div.static-slider")
+    parameters = set(sliders.evaluate_all("ds => ds.map(d => d.dataset.parameter)"))
+    assert parameters == STATIC_SLIDERS[docname], f"{docname}: static sliders {parameters}"
+    failures = []
+    for index in range(sliders.count()):
+        slider = sliders.nth(index)
+        slider.scroll_into_view_if_needed()
+        failures += _move_slider(page, slider, screenshots / f"slider-{docname[5:]}-{index}.png")
+    assert not failures + watch.problems, _report(docname, failures + watch.problems)
+
+
+def _move_slider(page: Any, slider: Any, screenshot: Path) -> list[str]:
+    """Click the slider's left end, then its right end, then its left end again; the figure's
+    pixels must differ between the ends and come back at the start."""
+    where = slider.get_attribute("data-parameter")
+    image, handle = slider.locator("img"), slider.locator("input[type=range]")
+    box = handle.bounding_box()
+    if box is None:
+        return [f"slider {where}: not visible"]
+
+    def click_at(fraction: float) -> tuple[str, bytes]:
+        page.mouse.click(box["x"] + 2 + fraction * (box["width"] - 4), box["y"] + box["height"] / 2)
+        page.wait_for_timeout(200)
+        return handle.input_value(), image.screenshot()
+
+    first_value, first = click_at(0.0)
+    last_value, last = click_at(1.0)
+    image.screenshot(path=str(screenshot))
+    again_value, again = click_at(0.0)
+    failures = []
+    if first_value == last_value:
+        failures.append(f"slider {where}: clicking its ends left it at {first_value}")
+    if first == last:
+        failures.append(f"slider {where}: the figure did not change ({first_value} -> {last_value})")
+    if (again_value, again) != (first_value, first):
+        failures.append(f"slider {where}: back at {again_value}, the figure is not the first one")
+    return failures

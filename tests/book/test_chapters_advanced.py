@@ -4,7 +4,7 @@ without a build.
 Checks on the MyST sources: each chapter is an executed, seeded notebook with captioned
 figures; it never imports the autograder, never defines a graded function of its exercise nor
 prints a line of its model answer; it glues every number it quotes and types none in its
-prose; its "Exercise" section names an existing notebook, its graded functions and
+prose; its "Graded exercise" section names an existing notebook, its graded functions and
 `nbgrader validate`. The "going further" chapter touches the test set in one cell only, after
 every decision. The glossary defines every term the book links to, and every citation of the
 book is in references.bib. Then the helper modules `book/bookcode/{training,calibration,
@@ -204,7 +204,7 @@ def test_helpers_are_not_copies_of_the_model_answer(name: str) -> None:
 def test_ends_with_the_exercise(name: str) -> None:
     exercise = CHAPTERS[name][1]
     heading, body = _sections(_source(name))[-1]
-    assert heading == "Exercise", f"the last section of {name}.md is {heading!r}"
+    assert heading == "Graded exercise", f"the last section of {name}.md is {heading!r}"
     path = f"exercises/{exercise}/{exercise}.ipynb"
     assert path in body and (ROOT / path).is_file(), f"{path} is not named or does not exist"
     assert f"nbgrader validate {path}" in body
@@ -214,7 +214,7 @@ def test_ends_with_the_exercise(name: str) -> None:
 
 def test_going_further_has_no_exercise() -> None:
     headings = [heading for heading, _ in _sections(_source("going_further"))]
-    assert "Exercise" not in headings and len(headings) >= 5
+    assert "Graded exercise" not in headings and len(headings) >= 5
 
 
 def _glue_names(code: str) -> tuple[set[str], list[re.Pattern[str]]]:

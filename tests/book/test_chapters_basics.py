@@ -3,7 +3,7 @@
 Checks on the MyST sources: each is a real chapter (an executed notebook with figures, seeded),
 never imports the autograder, never defines a graded function nor copies a line of its model
 answer, quotes no hand-typed number in its prose, glues every number it quotes, and, where it
-has an exercise, ends with an "Exercise" section naming the notebook and `nbgrader validate`.
+has an exercise, ends with a "Graded exercise" section naming the notebook and `nbgrader validate`.
 Then the helper modules `book/bookcode/basics_*.py` are run on small inputs.
 """
 
@@ -171,7 +171,7 @@ def test_no_line_of_a_model_answer_is_printed(name: str) -> None:
 @pytest.mark.parametrize("name", WITH_EXERCISE)
 def test_ends_with_the_exercise(name: str) -> None:
     heading, body = _sections(_source(name))[-1]
-    assert heading == "Exercise", f"the last section of {name}.md is {heading!r}"
+    assert heading == "Graded exercise", f"the last section of {name}.md is {heading!r}"
     assert f"exercises/{name}/{name}.ipynb" in body
     assert f"nbgrader validate exercises/{name}/{name}.ipynb" in body
     for function in CHAPTERS[name][1]:
@@ -180,7 +180,7 @@ def test_ends_with_the_exercise(name: str) -> None:
 
 def test_data_chapter_has_no_exercise() -> None:
     headings = [heading for heading, _ in _sections(_source("data"))]
-    assert "Exercise" not in headings
+    assert "Graded exercise" not in headings
     assert len(headings) >= 4
 
 

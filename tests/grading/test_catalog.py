@@ -17,12 +17,13 @@ def test_readme_table_matches_the_notebooks() -> None:
 
 def test_readme_states_the_retraining_the_check_runs() -> None:
     """Epochs, batch size, learning rate and the accuracy required come from the check itself."""
-    from autograder.catalog import END_TO_END_END, END_TO_END_START, end_to_end_text, readme_with_blocks
+    from autograder.catalog import (CHAPTERS_START, END_TO_END_END, END_TO_END_START, end_to_end_text,
+                                   readme_with_blocks)
     from autograder.checks.training import REQUIRED_ACCURACY
     from autograder.checks.training_cases import END_TO_END
 
     readme = (REPO_ROOT / "README.md").read_text()
-    assert END_TO_END_START in readme and readme == readme_with_blocks(readme), (
+    assert END_TO_END_START in readme and CHAPTERS_START in readme and readme == readme_with_blocks(readme), (
         "README.md's retraining paragraph is stale: run `python -m autograder release`")
     text = end_to_end_text()
     assert f"{END_TO_END['num_epochs']} epochs" in text and f"{REQUIRED_ACCURACY:.0%}" in text
