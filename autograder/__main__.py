@@ -20,6 +20,8 @@ import argparse
 import sys
 from pathlib import Path
 
+from autograder.grading.limits import default_limits_text
+
 
 def _release(args: argparse.Namespace) -> int:
     from autograder.catalog import update_readme
@@ -128,10 +130,9 @@ def _add_grade(commands: argparse._SubParsersAction) -> None:
     grade.add_argument("--student", action="append", metavar="ID", help="grade only this student (repeatable)")
     grade.add_argument("--force", action="store_true", help="grade again submissions already graded")
     grade.add_argument("--timeout", type=float, default=None,
-                       help="wall-clock seconds per submission (default: 10x the solution's time in the preflight, "
-                            "at least 180)")
+                       help=f"wall-clock seconds per submission (default: {default_limits_text()})")
     grade.add_argument("--cell-timeout", type=_positive_int, default=None,
-                       help="seconds per cell and per hidden check (default: 10x the solution's time, at least 60)")
+                       help=f"seconds per cell and per hidden check (default: {default_limits_text()})")
     grade.add_argument("--no-preflight", action="store_true",
                        help="skip grading the solution first (it checks the environment and sets the time limits)")
     grade.add_argument("--memory", default="4G", help="memory per sandboxed process (4G)")

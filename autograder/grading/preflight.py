@@ -20,12 +20,12 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable
 
+from . import limits
 from .course import Course
 from .task import GradingResult, GradingTask
 
 PREFLIGHT_STUDENT = "preflight-solution"
 CACHE_DIR = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "softmax-course" / "preflight"
-CELL_FLOOR_S, NOTEBOOK_FLOOR_S, SLACK = 60, 180.0, 10  # limits: SLACK x the solution's time, at least the floor
 PACKAGE = Path(__file__).resolve().parent.parent
 
 
@@ -99,8 +99,8 @@ def run_preflight(template: GradingTask, solution: dict[str, bytes],
 
 
 def derived_limits(preflight: Preflight) -> tuple[int, float]:
-    """(seconds per cell, seconds per submission): ``SLACK`` times the solution's time, with floors."""
-    return max(CELL_FLOOR_S, int(SLACK * preflight.seconds)), max(NOTEBOOK_FLOOR_S, SLACK * preflight.seconds)
+    """(seconds per cell, seconds per submission) after this preflight: see :mod:`.limits`."""
+    return limits.derived_limits(preflight.seconds)
 
 
 __all__ = ["Preflight", "derived_limits", "run_preflight", "solution_notebooks"]

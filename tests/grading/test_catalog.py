@@ -104,3 +104,18 @@ def test_every_graded_cell_is_judged() -> None:
                 assert judged, f"{name}: graded cell {meta['grade_id']} asks the judge nothing"
                 for prop in judged:
                     assert get_property(prop).name == prop
+
+
+def test_documented_settings_come_from_the_code() -> None:
+    """Numbers the READMEs state about the grader are the code's own: the default time limits
+    (README.md) and the batch matrix's sizes (autograder/checks/README.md)."""
+    from autograder.checks.batch_matrix import BATCH_SIZES, CLASS_COUNTS
+    from autograder.grading.limits import default_limits_text
+
+    def spoken(values: tuple[int, ...]) -> str:
+        return ", ".join(map(str, values[:-1])) + f" and {values[-1]}"
+
+    readme = (REPO_ROOT / "README.md").read_text()
+    assert readme.count(default_limits_text()) == 2, "README.md states other default time limits"
+    checks = " ".join((REPO_ROOT / "autograder" / "checks" / "README.md").read_text().split())
+    assert f"n of {spoken(BATCH_SIZES)}, q of {spoken(CLASS_COUNTS)}" in checks
