@@ -12,10 +12,13 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import nbformat
 from nbgrader.api import Gradebook, MissingEntry
+from traitlets.config import Config
+from traitlets.config.loader import PyFileConfigLoader
 
 from .ledger import properties_in
 from .scores import CellInfo
@@ -26,6 +29,16 @@ MAX_NOTEBOOK_BYTES = 20 * 1024**2
 
 # Beside the autograded notebooks: the status and reason of the last grading.
 STATUS_FILE = ".grading-status.json"
+
+
+@lru_cache(maxsize=8)
+def _loaded_config(config_path: Path, modified_ns: int) -> Config:
+    return PyFileConfigLoader(config_path.name, path=str(config_path.parent)).load_config()
+
+
+def nbgrader_config(config_path: Path) -> Config:
+    """The course's ``nbgrader_config.py``, loaded once (and again only when the file changes)."""
+    return _loaded_config(config_path.resolve(), config_path.stat().st_mtime_ns)
 
 
 @dataclass(frozen=True)
@@ -61,10 +74,7 @@ class Course:
 
     def source_directory(self) -> str:
         """nbgrader's ``CourseDirectory.source_directory`` of this course (``source`` unless configured)."""
-        from traitlets.config.loader import PyFileConfigLoader
-
-        config = PyFileConfigLoader(self.config.name, path=str(self.root)).load_config()
-        return str(config.CourseDirectory.get("source_directory", "source"))
+        return str(nbgrader_config(self.config).CourseDirectory.get("source_directory", "source"))
 
     def notebook_names(self, assignment: str) -> list[str]:
         """The assignment's notebook file names (``softmax.ipynb``), from the gradebook."""

@@ -13,26 +13,19 @@ none above the notebook's score). The penalty is stored where nbgrader keeps it
 
 from __future__ import annotations
 
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from nbgrader.preprocessors import AssignLatePenalties
-from traitlets.config.loader import PyFileConfigLoader
 
-
-@lru_cache(maxsize=8)
-def _plugin(config_path: Path, modified_ns: int) -> Any:
-    """The course's late-submission plugin, configured from its ``nbgrader_config.py``."""
-    config = PyFileConfigLoader(config_path.name, path=str(config_path.parent)).load_config()
-    assigner = AssignLatePenalties(config=config)
-    assigner.init_plugin()
-    return assigner.plugin_inst
+from .course import nbgrader_config
 
 
 def late_plugin(config_path: Path) -> Any:
-    """The plugin of the course whose ``nbgrader_config.py`` is ``config_path`` (read again when it changes)."""
-    return _plugin(config_path.resolve(), config_path.stat().st_mtime_ns)
+    """The late-submission plugin of the course whose ``nbgrader_config.py`` is ``config_path``."""
+    assigner = AssignLatePenalties(config=nbgrader_config(config_path))
+    assigner.init_plugin()
+    return assigner.plugin_inst
 
 
 def assign_late_penalties(submission: Any, plugin: Any) -> None:
