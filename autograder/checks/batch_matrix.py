@@ -89,4 +89,19 @@ def labels(n: int, q: int, gen: torch.Generator) -> Tensor:
     return torch.randint(0, q, (n,), generator=gen)
 
 
-__all__ = ["BatchCell", "batch_cells", "batch_matrix_cases", "labels", "normal", "stored_for"]
+def class_count(gen: torch.Generator) -> int:
+    """One of :data:`CLASS_COUNTS`, drawn from ``gen``."""
+    return CLASS_COUNTS[int(torch.randint(len(CLASS_COUNTS), (), generator=gen))]
+
+
+def label_vector_cell(cell: BatchCell, gen: torch.Generator, **more: Any) -> tuple[Tensor, list[Any], str]:
+    """A cell of a label function ``f(y, num_classes, *more.values())``: ``cell.n`` int64 labels of a
+    drawn class count ``q`` (``cell.dtype`` is int64 and unused), then ``q`` and the values of ``more``
+    (passed by position, in order; named in the case's description)."""
+    q = class_count(gen)
+    extra = "".join(f", {name}={value!r}" for name, value in more.items())
+    return labels(cell.n, q, gen), [q, *more.values()], f"labels {{scores}}, num_classes={q}{extra}"
+
+
+__all__ = ["BatchCell", "batch_cells", "batch_matrix_cases", "class_count", "label_vector_cell", "labels",
+           "normal", "stored_for"]

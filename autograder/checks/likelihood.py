@@ -19,7 +19,7 @@ from autograder.reference import categorical_nll as reference_categorical_nll
 from autograder.reference import model_nll as reference_model_nll
 
 from .base import Case, CaseJudge, Observation, Property, describe, seeded
-from .batch_matrix import BatchCell, batch_matrix_cases, labels, normal
+from .batch_matrix import BatchCell, batch_matrix_cases, class_count, label_vector_cell, labels, normal
 from .compare import all_of, avoids_calls, gradients_match, keeps_inputs, matches, reference_output
 
 # The library losses, and torch.logsumexp (which Categorical(logits=...) also goes through).
@@ -49,13 +49,21 @@ def mle_case(y: Tensor, num_classes: int, note: str = "", scenario: str = "call"
 # --- categorical_nll ----------------------------------------------------------------------------
 
 def nll_random_cases() -> list[Case]:
-    """Random probability vectors (no zeros) and random label sets, float32 and float64."""
+    """Random probability vectors (no zeros) and random label sets, float32 and float64, then a
+    sample of the vector matrix: label sets of 1 to 257, float16 too, a strided view of ``probs``."""
     gen, cases = seeded(0), []
     for n, q in SIZES:
         for dtype in (torch.float32, torch.float64):
             probs = torch.softmax(2 * torch.randn(q, generator=gen, dtype=dtype), dim=0)
             cases.append(pair_case(probs, _labels(n, q, n + q), "probs"))
-    return cases
+    return cases + batch_matrix_cases(6, 3, MATRIX_DTYPES, _nll_cell, vector=True)
+
+
+def _nll_cell(cell: BatchCell, gen: torch.Generator) -> tuple[Tensor, list[Any], str]:
+    """``probs (q,)`` of a random class count, and ``cell.n`` labels."""
+    q = class_count(gen)
+    probs = torch.softmax(normal((q,), torch.float64, gen, scale=1.0), dim=0).to(cell.dtype)
+    return probs, [labels(cell.n, q, gen)], f"probs {{scores}} with labels ({cell.n},) int64"
 
 
 def nll_zero_probability_cases() -> list[Case]:
@@ -77,11 +85,14 @@ def nll_contract_cases() -> list[Case]:
 # --- categorical_mle ----------------------------------------------------------------------------
 
 def mle_random_cases(scenario: str = "call") -> list[Case]:
-    """Random label sets of odd sizes, and classes that no label names (their estimate is 0)."""
+    """Random label sets of odd sizes, and classes that no label names (their estimate is 0); for a
+    plain call also a sample of the vector matrix (1 to 257 labels, a strided view of ``y``)."""
     cases = [mle_case(_labels(n, q, 10 + n), q, scenario=scenario) for n, q in SIZES]
     cases.append(mle_case(torch.tensor([0, 2, 2, 2]), 5, " (classes 1, 3 and 4 never observed)", scenario))
     cases.append(mle_case(torch.full((6,), 3), 4, " (one class only)", scenario))
     cases.append(mle_case(_labels(50, 3, 11) + 1, 6, " (classes 0, 4 and 5 never observed)", scenario))
+    if scenario == "call":
+        cases += batch_matrix_cases(5, 14, (torch.int64,), label_vector_cell, vector=True)
     return cases
 
 

@@ -14,7 +14,7 @@ from torch import Tensor
 from autograder.reference import smooth_labels
 
 from .base import Case, describe, seeded
-from .batch_matrix import BatchCell, batch_matrix_cases, labels, normal
+from .batch_matrix import BatchCell, batch_matrix_cases, label_vector_cell, labels, normal
 
 DTYPES = (torch.float32, torch.float64)
 INF = float("inf")
@@ -44,7 +44,12 @@ def smoothing_cases() -> list[Case]:
             cases.append(Case(f"y {describe(y)}, num_classes={q}, epsilon={epsilon}", [y], kwargs))
         cases.append(Case(f"y {describe(y)}, num_classes={q}, epsilon=0.1, dtype=torch.float64", [y],
                           {"num_classes": q, "epsilon": 0.1, "dtype": torch.float64}))
-    return cases
+    return cases + batch_matrix_cases(5, 15, (torch.int64,), _smoothing_cell, vector=True)
+
+
+def _smoothing_cell(cell: BatchCell, gen: torch.Generator) -> tuple[Tensor, list[Any], str]:
+    """A sample of the label matrix (1 to 257 labels, a strided view of ``y``), epsilon 0.1."""
+    return label_vector_cell(cell, gen, epsilon=0.1)
 
 
 def soft_ce_random_cases() -> list[Case]:
