@@ -61,6 +61,8 @@ def test_chapter_opens_with_learning_goals_and_what_it_builds_on(name: str) -> N
     goals = GOALS.search(text)
     assert goals and goals.start() < first_section, f"{name}.md: no learning goals before its first section"
     assert 3 <= len(re.findall(r"^- ", goals.group(1), re.MULTILINE)) <= 6, f"{name}.md: 3 to 6 goals"
+    assert "To run this chapter yourself, choose `.ipynb` in the download menu" in text[:first_section], (
+        f"{name}.md does not say how to open it as a notebook")
     earlier = set(CHAPTERS[:CHAPTERS.index(name)])
     linked = set(DOC_LINK.findall(text[:first_section]))
     assert name == CHAPTERS[0] or linked & earlier, (
@@ -86,6 +88,18 @@ def test_nothing_is_used_before_the_training_chapter_teaches_it(name: str) -> No
     code = "\n".join(re.findall(r"^```\{code-cell\}[^\n]*\n(.*?)^```", _source(name), re.M | re.S))
     used = [tool for tool in TAUGHT_IN_TRAINING if tool in code]
     assert not used, f"{name}.md runs {used} before the training chapter teaches them"
+
+
+def test_every_glossary_term_is_linked_from_a_chapter() -> None:
+    glossary = (ROOT / "book" / "glossary.md").read_text(encoding="utf-8")
+    entries = glossary[glossary.index("```{glossary}"):].split("\n\n")
+    # An entry: its name(s), one per line, then its definition indented.
+    names = [[line for line in entry.splitlines() if line and not line.startswith((" ", "`", ":"))]
+             for entry in entries]
+    linked = {re.sub(r"^.*<(.*)>$", r"\1", target).strip().lower()
+              for name in CHAPTERS for target in re.findall(r"\{term\}`([^`]*)`", _source(name))}
+    unlinked = [group[0] for group in names if group and not linked & {n.lower() for n in group}]
+    assert not unlinked, f"glossary terms no chapter links to: {unlinked}"
 
 
 def test_intro_and_readme_list_the_chapters_in_course_order() -> None:
