@@ -56,7 +56,7 @@ def static_slider(draw: Callable[[Figure, float], None], values: Sequence[float]
     """
     if len(values) < 2:
         raise ValueError("a slider needs at least two values")
-    figure = plt.figure(figsize=figsize, dpi=dpi)
+    figure = plt.figure(figsize=figsize, dpi=dpi, layout="constrained")  # labels inside the frame
     try:
         player = player_html(figure, draw, values)
     finally:

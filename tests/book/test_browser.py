@@ -3,7 +3,8 @@
 For every page of _toc.yml (root and chapters, so new chapters are covered as they come):
 HTTP 200; <title> and the one <h1> match the heading of the page's source; math typeset
 by MathJax with no raw TeX delimiters left in visible text; every image loaded; the primary
-sidebar lists the table of contents and its links answer 200; the download menu offers the
+sidebar lists the table of contents and its links answer 200; no line of code or output, table
+or slider runs off the page on a laptop's or a phone's screen; the download menu offers the
 .md source (and the executed .ipynb for notebook pages) with the right content; no console
 error, uncaught exception, failed request or request off the loopback host (PageWatch in
 conftest.py). A full-page screenshot of each page goes to test-artifacts/screenshots/
@@ -74,6 +75,16 @@ BROKEN_IMAGES_JS = """async () => {
   return images.filter(img => !(img.complete && img.naturalWidth > 0)).map(img => img.src);
 }"""
 
+# Code, outputs, tables and sliders of the article wider than their box (a line off the page).
+OVERFLOW_JS = r"""() => Array.from(document.querySelectorAll(
+    'article pre, article div.output, article table, article div.static-slider'))
+  .filter(el => el.checkVisibility() && el.scrollWidth > el.clientWidth + 1)
+  .map(el => { const lines = el.textContent.split('\n');
+               const longest = lines.reduce((a, b) => b.length > a.length ? b : a, '');
+               return `${el.scrollWidth} px in ${el.clientWidth} px: ${longest.trim().slice(0, 60)}`; })"""
+# Widths at which no line may run off the page: a laptop and a phone.
+VIEWPORT_WIDTHS = (1280, 400)
+
 H1_TEXT_JS = """h => { const c = h.cloneNode(true);
   c.querySelectorAll('.headerlink').forEach(x => x.remove()); return c.textContent.trim(); }"""
 HREFS_JS = "links => links.map(a => a.href)"
@@ -124,6 +135,17 @@ def check_math(page: Any) -> list[str]:
 
 def check_images(page: Any) -> list[str]:
     return [f"image did not load: {src}" for src in page.evaluate(BROKEN_IMAGES_JS)]
+
+
+def check_widths(page: Any) -> list[str]:
+    """No code line, output, table or slider runs off the page at any of VIEWPORT_WIDTHS
+    (the page's viewport is restored afterwards)."""
+    viewport, failures = page.viewport_size, []
+    for width in VIEWPORT_WIDTHS:
+        page.set_viewport_size({"width": width, "height": viewport["height"]})
+        failures += [f"at {width} px wide, runs off the page: {what}" for what in page.evaluate(OVERFLOW_JS)]
+    page.set_viewport_size(viewport)
+    return failures
 
 
 def check_sidebar(page: Any, toc_pages: list[Any]) -> list[str]:
@@ -186,7 +208,7 @@ def test_page(
     response = page.goto(toc_page.html)
     assert response is not None and response.status == 200, f"{toc_page.html}: no HTTP 200"
     failures = [*check_math(page), *check_title(page, toc_page), *check_images(page)]
-    failures += check_sidebar(page, toc_pages)
+    failures += [*check_sidebar(page, toc_pages), *check_widths(page)]
     name = toc_page.docname.replace("/", "-")
     page.screenshot(path=str(screenshots / f"{name}.png"), full_page=True)
     failures += [*check_downloads(page, toc_page), *watch.problems]
@@ -273,7 +295,8 @@ def _move_slider(page: Any, slider: Any, screenshot: Path) -> list[str]:
     def click_at(fraction: float) -> tuple[str, bytes]:
         page.mouse.click(box["x"] + 2 + fraction * (box["width"] - 4), box["y"] + box["height"] / 2)
         page.wait_for_timeout(200)
-        return handle.input_value(), image.screenshot()
+        image.evaluate("img => img.decode()")  # the frame the slider chose is drawn
+        return handle.input_value(), image.screenshot(animations="disabled")
 
     first_value, first = click_at(0.0)
     last_value, last = click_at(1.0)
