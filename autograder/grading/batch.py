@@ -29,7 +29,7 @@ from .progress import Progress
 from .reports import write_reports
 from .roster import absent_students, roster
 from .runner import run_dask, run_local
-from .summary import format_summary, summarize
+from .summary import print_summary, summarize
 from .task import GradingResult, GradingTask
 from .untrusted import UnsafeFile, read_regular_file, regular_folder
 from .worker import grade_submission
@@ -191,8 +191,11 @@ def _grade(course: Course, options: GradeOptions, out: TextIO, err: TextIO) -> i
         if checked is None:
             return EXIT_ENVIRONMENT
         tasks = checked
-    progress = Progress(len(tasks), stream=err)
+    progress = Progress(len(tasks), stream=err, limit_s=max((task.notebook_timeout for task in tasks), default=None))
     results_by_student = {r.student: r for r in results}
+
+    def on_start(task: GradingTask) -> None:
+        progress.start(f"{task.student} {task.assignment}")
 
     def on_result(result: GradingResult) -> None:
         record(course, result)
@@ -203,16 +206,17 @@ def _grade(course: Course, options: GradeOptions, out: TextIO, err: TextIO) -> i
     _terminate_on_sigterm()
     try:
         if options.dask_scheduler:
-            run_dask(tasks, options.dask_scheduler, on_result)
+            run_dask(tasks, options.dask_scheduler, on_result, on_start)
         else:
-            run_local(tasks, options.jobs, on_result)
+            run_local(tasks, options.jobs, on_result, on_start)
     except KeyboardInterrupt:
         progress.close()
         done = len(results_by_student) - len(results)
         print(f"interrupted: {done} of {len(tasks)} submissions graded and recorded; "
               "run the same command again to grade the rest", file=err)
         return EXIT_SOME_FAILED
-    progress.close()
+    finally:
+        progress.close()  # the terminal gets its cursor back whatever happened
     return _finish(course, options, list(results_by_student.values()), out, err)
 
 
@@ -246,7 +250,7 @@ def _finish(course: Course, options: GradeOptions, results: list[GradingResult],
         except Exception as error:  # noqa: BLE001 - the reports are written; say what went wrong and go on
             print(f"warning: {printable(str(error))}", file=err)
     summary = summarize(results, cells)
-    print(format_summary(summary), file=out)
+    print_summary(summary, out)
     if absent:
         counts = {status: sum(a.status == status for a in absent) for status in ("missing", "rejected")}
         print(f"no graded submission: {counts['missing']} missing, {counts['rejected']} rejected at import "

@@ -2,18 +2,40 @@
 
 Both runners call :func:`~.worker.grade_submission` once per task and hand each result to
 ``on_result`` in the calling thread as soon as it is ready, so the caller alone writes to the
-gradebook. An interrupt (Ctrl-C, SIGTERM) stops the submissions in flight and returns.
+gradebook. ``on_start`` (optional) hears when a worker starts a task, from another thread (a local
+worker's, or the Dask client's, told by an event the worker logs), for the progress display's
+estimate. An interrupt (Ctrl-C, SIGTERM) stops the submissions in flight and returns.
 """
 
 from __future__ import annotations
 
 import concurrent.futures
+import uuid
 from collections.abc import Callable, Iterable
 
 from .task import GradingResult, GradingTask
 from .worker import grade_submission, stop_all
 
 OnResult = Callable[[GradingResult], None]
+OnStart = Callable[[GradingTask], None]
+
+
+def _ignore(task: GradingTask) -> None:
+    """The default ``on_start``: nobody listens."""
+
+
+def _announced(task: GradingTask, on_start: OnStart) -> GradingResult:
+    """Tell ``on_start``, then grade (in a local worker thread)."""
+    on_start(task)
+    return grade_submission(task)
+
+
+def _announced_on_dask(task: GradingTask, topic: str) -> GradingResult:
+    """Log a start event on ``topic`` (the client listens), then grade (on a Dask worker)."""
+    from distributed import get_worker
+
+    get_worker().log_event(topic, task.key)
+    return grade_submission(task)
 
 
 def _crash(task: GradingTask, error: BaseException) -> GradingResult:
@@ -22,11 +44,11 @@ def _crash(task: GradingTask, error: BaseException) -> GradingResult:
     return GradingResult(task.student, task.assignment, status="failed", reason=reason)
 
 
-def run_local(tasks: Iterable[GradingTask], jobs: int, on_result: OnResult) -> None:
+def run_local(tasks: Iterable[GradingTask], jobs: int, on_result: OnResult, on_start: OnStart = _ignore) -> None:
     """Grade with ``jobs`` submissions at a time on this machine (threads; each runs nbgrader)."""
     tasks = list(tasks)
     with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, jobs), thread_name_prefix="grade") as pool:
-        futures = {pool.submit(grade_submission, task): task for task in tasks}
+        futures = {pool.submit(_announced, task, on_start): task for task in tasks}
         try:
             for future in concurrent.futures.as_completed(futures):
                 error = future.exception()
@@ -38,7 +60,7 @@ def run_local(tasks: Iterable[GradingTask], jobs: int, on_result: OnResult) -> N
             raise
 
 
-def run_dask(tasks: Iterable[GradingTask], scheduler: str, on_result: OnResult) -> None:
+def run_dask(tasks: Iterable[GradingTask], scheduler: str, on_result: OnResult, on_start: OnStart = _ignore) -> None:
     """Grade on the Dask cluster at ``scheduler`` (e.g. ``tcp://10.0.0.5:8786``).
 
     Every worker needs this course package installed at the same path and the data set present;
@@ -47,8 +69,15 @@ def run_dask(tasks: Iterable[GradingTask], scheduler: str, on_result: OnResult) 
     from distributed import Client, as_completed
 
     tasks = list(tasks)
+    by_key, topic = {task.key: task for task in tasks}, f"grading-started-{uuid.uuid4().hex}"
+
+    def started(event: tuple[float, str]) -> None:  # in the client's thread
+        if (task := by_key.get(event[1])) is not None:
+            on_start(task)
+
     with Client(scheduler, timeout=60) as client:
-        futures = {client.submit(grade_submission, task, pure=False, key=f"grade-{task.key}-{id(task)}"): task
+        client.subscribe_topic(topic, started)
+        futures = {client.submit(_announced_on_dask, task, topic, pure=False, key=f"grade-{task.key}-{id(task)}"): task
                    for task in tasks}
         try:
             for future in as_completed(list(futures)):

@@ -1,5 +1,9 @@
 """The summary of a grading run: headline numbers, score histogram, pass rate per test (text and PNG).
 
+The text is made of ``rich`` tables (:func:`summary_renderables`): styled, with rules under the
+headers, on the instructor's terminal (:func:`print_summary`); plain aligned columns with no escape
+sequence in logs and ``summary.txt`` (:func:`format_summary`, never wrapped, whatever the terminal's
+width). Names and reasons are shown through :func:`~.inert.printable` as ``Text``, never as markup.
 Deterministic: the same results give the same text and the same PNG bytes.
 """
 
@@ -10,7 +14,15 @@ import statistics
 from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TextIO
 
+from rich import box
+from rich.console import RenderableType
+from rich.padding import Padding
+from rich.table import Table
+from rich.text import Text
+
+from .console import console_for
 from .inert import printable
 from .scores import CellInfo, cell_scores, format_score, reason_of, sorted_results
 from .task import GradingResult
@@ -112,29 +124,85 @@ def _bin_label(bin_: Bin, integer: bool) -> str:
     return format_score(bin_.low) if integer else f"{_number(bin_.low)}-{_number(bin_.high)}"
 
 
-def format_summary(summary: Summary) -> str:
-    """A plain-text report for the terminal: headline numbers, distribution, pass rates, failures."""
-    lines = [
-        f"Assignment {summary.assignment or '-'}: {summary.count} submissions "
-        f"({summary.graded} graded, {summary.failed} failed)",
-        f"  {'mean':<8}{_number(summary.mean):>8}    {'median':<8}{_number(summary.median):>8}",
-        f"  {'min':<8}{_number(summary.min):>8}    {'max':<8}{_number(summary.max):>8}",
-        f"  {'out of':<8}{_number(summary.max_score):>8}", "", "Score distribution",
-    ]
-    integer = integer_bins(summary.bins)
-    labels = [_bin_label(bin_, integer) for bin_ in summary.bins]
-    width, most = max(map(len, labels), default=5), max((b.count for b in summary.bins), default=0)
-    for label, bin_ in zip(labels, summary.bins):
-        bar = "#" * round(BAR_WIDTH * bin_.count / most) if most else ""
-        lines.append(f"  {label:>{width}}  {bin_.count:>5}  {bar}".rstrip())
-    name_width = max([len("test"), *(len(rate.name) for rate in summary.cells)])
-    lines += ["", "Pass rate per test (full points)", f"  {'test':<{name_width}}  {'points':>6}  {'pass rate':>9}"]
+def _numbers(summary: Summary) -> Table:
+    """Mean and median, min and max, the maximum score: label and value pairs, two a row."""
+    table = Table.grid(padding=(0, 4))
+    for _ in range(2):
+        table.add_column(min_width=6)
+        table.add_column(justify="right", min_width=6)
+    table.add_row("mean", _number(summary.mean), "median", _number(summary.median))
+    table.add_row("min", _number(summary.min), "max", _number(summary.max))
+    table.add_row("out of", _number(summary.max_score))
+    return table
+
+
+def _table(fancy: bool, show_header: bool = True) -> Table:
+    """A table of aligned columns; on a terminal (``fancy``) with a rule under the header."""
+    return Table(box=box.SIMPLE_HEAD if fancy else None, show_edge=False, show_header=show_header, pad_edge=False,
+                 padding=(0, 1))
+
+
+def _distribution(summary: Summary, fancy: bool) -> Table:
+    """One row per bin: its scores, how many, and a bar as long as the count (the most: 40 marks)."""
+    table = _table(fancy, show_header=fancy)
+    table.add_column("score", justify="right")
+    table.add_column("count", justify="right", min_width=5)
+    table.add_column("", style="cyan" if fancy else "")
+    integer, most = integer_bins(summary.bins), max((bin_.count for bin_ in summary.bins), default=0)
+    for bin_ in summary.bins:
+        bar = ("█" if fancy else "#") * (round(BAR_WIDTH * bin_.count / most) if most else 0)
+        table.add_row(_bin_label(bin_, integer), str(bin_.count), bar)
+    return table
+
+
+def _pass_rates(summary: Summary, fancy: bool) -> Table:
+    """One row per graded cell: its name, points and pass rate."""
+    table = _table(fancy)
+    table.add_column("test")
+    table.add_column("points", justify="right")
+    table.add_column("pass rate", justify="right")
     for rate in summary.cells:
         percent = "-" if rate.pass_rate is None else f"{100 * rate.pass_rate:.1f} %"
-        lines.append(f"  {rate.name:<{name_width}}  {format_score(rate.max_score):>6}  {percent:>9}")
-    lines += ["", f"Failed submissions ({summary.failed})"]
-    lines += [f"  {printable(student)}: {reason or '(no reason given)'}" for student, reason in summary.failures]
-    return "\n".join(lines) + "\n"
+        table.add_row(Text(printable(rate.name)), format_score(rate.max_score), percent)
+    return table
+
+
+def summary_renderables(summary: Summary, fancy: bool = False) -> list[RenderableType]:
+    """The summary as rich renderables: headline numbers, distribution, pass rates, failures.
+
+    ``fancy`` adds styles and table rules (for a terminal); plain, it is the text of
+    :func:`format_summary`. Every text from a submission is a ``Text`` (never read as markup).
+    """
+    title = "bold" if fancy else ""
+    failures = [Text(f"{printable(student)}: {reason or '(no reason given)'}") for student, reason in summary.failures]
+    sections = [("Score distribution", _distribution(summary, fancy)),
+                ("Pass rate per test (full points)", _pass_rates(summary, fancy))]
+    shown: list[RenderableType] = [
+        Text(f"Assignment {printable(summary.assignment) or '-'}: {summary.count} submissions "
+             f"({summary.graded} graded, {summary.failed} failed)", style=title),
+        Padding.indent(_numbers(summary), 2)]
+    for heading, table in sections:
+        shown += [Text(""), Text(heading, style=title), Padding.indent(table, 2)]
+    shown += [Text(""), Text(f"Failed submissions ({summary.failed})", style=title)]
+    return shown + [Padding.indent(failure, 2) for failure in failures]
+
+
+def format_summary(summary: Summary) -> str:
+    """The summary as plain text (for logs and ``summary.txt``): no styles, no escape sequences."""
+    console = console_for(io.StringIO(), terminal=False)
+    with console.capture() as captured:
+        console.print(*summary_renderables(summary), sep="\n")
+    return "".join(line.rstrip() + "\n" for line in captured.get().splitlines())
+
+
+def print_summary(summary: Summary, stream: TextIO) -> None:
+    """The summary on ``stream``, then a blank line: rich tables on a terminal, else :func:`format_summary`."""
+    console = console_for(stream)
+    if console.is_terminal:
+        console.print(*summary_renderables(summary, fancy=True), "", sep="\n")
+    else:
+        stream.write(format_summary(summary) + "\n")
+        stream.flush()
 
 
 def plot_summary(summary: Summary) -> bytes:
@@ -168,4 +236,5 @@ def plot_summary(summary: Summary) -> bytes:
     return buffer.getvalue()
 
 
-__all__ = ["Bin", "CellPassRate", "Summary", "format_summary", "plot_summary", "score_bins", "summarize"]
+__all__ = ["Bin", "CellPassRate", "Summary", "format_summary", "plot_summary", "print_summary", "score_bins",
+           "summarize", "summary_renderables"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import io
 import os
 import random
 import struct
@@ -13,8 +14,9 @@ import pytest
 from autograder.grading import reports
 from autograder.grading.reports import write_grades_csv, write_questions_csv, write_reports
 from autograder.grading.scores import CellInfo, format_score
-from autograder.grading.summary import format_summary, score_bins, summarize
+from autograder.grading.summary import format_summary, print_summary, score_bins, summarize
 from autograder.grading.task import CellScore, GradingResult
+from support.terminal import ANSI, FakeTerminal, neutral_terminal
 
 CELLS = [
     CellInfo("softmax", "test_agrees", 2),
@@ -159,6 +161,55 @@ def test_format_summary_lists_failures_and_pass_rates() -> None:
     assert grad.split() == ["extra:test_grad", "2.5", "33.3", "%"]
     assert "6 submissions (4 graded, 2 failed)" in text
     assert "\r" not in text and "\x1b" not in text
+
+
+def test_summary_text_is_aligned_columns_never_wrapped(monkeypatch: pytest.MonkeyPatch) -> None:
+    neutral_terminal(monkeypatch, columns=30)
+    long_reason = "the kernel died" + " and said why" * 20
+    results = [*fabricated(), GradingResult("eve", "softmax", "failed", reason=long_reason)]
+    lines = format_summary(summarize(results, CELLS)).splitlines()
+    assert f"  eve: {long_reason}" in lines, "one failure, one line, whatever the terminal's width"
+    assert lines[:4] == ["Assignment softmax: 7 submissions (4 graded, 3 failed)",
+                         "  mean         2.9    median       2.3",
+                         "  min            0    max          7.5",
+                         "  out of       7.5"]
+    assert "  test                   points  pass rate" in lines
+    assert "  0.75-1.5      0" in lines and "    0-0.75      2  " + "#" * 40 in lines
+    assert all(line == line.rstrip() for line in lines)
+
+
+def test_summary_is_a_rich_table_on_a_terminal_and_plain_text_elsewhere(monkeypatch: pytest.MonkeyPatch) -> None:
+    neutral_terminal(monkeypatch)
+    summary = summarize(fabricated(), CELLS)
+    terminal = FakeTerminal()
+    print_summary(summary, terminal)
+    shown = ANSI.sub("", terminal.getvalue())
+    assert "\x1b[1m" in terminal.getvalue() and "─" * 20 in shown, "styled, with a rule under each header"
+    assert "6 submissions (4 graded, 2 failed)" in shown and "  bob: " + ODD_REASON in shown
+    assert next(line for line in shown.splitlines() if "softmax:test_agrees" in line).split() == [
+        "softmax:test_agrees", "2", "66.7", "%"]
+    monkeypatch.setenv("FORCE_COLOR", "1")  # a log stays a log
+    log = io.StringIO()
+    print_summary(summary, log)
+    assert log.getvalue() == format_summary(summary) + "\n" and "\x1b" not in log.getvalue()
+
+
+def hostile_summary(student: str, reason: str) -> tuple[str, str]:
+    """The plain text and what a terminal receives, for one failed student."""
+    summary = summarize([GradingResult(student, "softmax", "failed", reason=reason)], CELLS)
+    terminal = FakeTerminal()
+    print_summary(summary, terminal)
+    return format_summary(summary), terminal.getvalue()
+
+
+def test_summary_shows_hostile_names_and_reasons_literally(monkeypatch: pytest.MonkeyPatch) -> None:
+    neutral_terminal(monkeypatch)
+    text, terminal = hostile_summary("[bold red]x[/]", "[blink]no[/blink] \x1b[2J\rgone")
+    assert "  [bold red]x[/]: [blink]no[/blink] \\x1b[2J\\x0dgone" in text.splitlines()
+    assert "\x1b" not in text and "\x1b[2J" not in terminal and "\r" not in terminal
+    _, benign = hostile_summary("(bold red)x(/)", "(blink)no(/blink) \\x1b[2J\\x0dgone")
+    literal = terminal.replace("[bold red]x[/]", "(bold red)x(/)").replace("[blink]no[/blink]", "(blink)no(/blink)")
+    assert literal == benign, "no markup read, no escape sequence passed on"
 
 
 def test_single_notebook_tests_are_named_by_grade_id() -> None:
