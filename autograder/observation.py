@@ -4,7 +4,8 @@ Runs where the student's code runs (the check process of the batch grader, or th
 plain ``nbgrader autograde``). For each case it calls the case's scenario with the student's
 implementation, under the :class:`~autograder.inside.guard.Guard` of the property's forbidden
 calls, and reports the output, the error, the arguments after the call, the gradients and the
-forbidden calls that were stopped. It never imports the reference solutions or the checks.
+forbidden calls that were stopped, as plain data (:func:`studentkit.public.outputs.plain_data`). It
+never imports the reference solutions or the checks.
 """
 
 from __future__ import annotations
@@ -16,43 +17,8 @@ import torch
 
 from autograder.inside.guard import Guard
 from autograder.scenarios import run_scenario
+from studentkit.public.outputs import plain_data
 from studentkit.testing import quietly
-
-MAX_DEPTH = 4
-
-
-def _tensor(value: torch.Tensor) -> Any:
-    """A detached, contiguous copy of a dense CPU tensor; a placeholder for any other kind."""
-    if value.layout != torch.strided or value.device.type != "cpu" or value.is_quantized:
-        return {"__type__": f"Tensor ({value.layout}, {value.device})"}
-    return value.detach().clone(memory_format=torch.contiguous_format)
-
-
-def plain_data(value: Any, depth: int = 0) -> Any:
-    """``value`` as data the wire can carry: tensors (exact type only), numbers, strings,
-    lists and str-keyed dicts; anything else becomes ``{"__type__": "<type name>"}``.
-
-    Numbers of other numeric types (``numpy.float64``, ``numpy.int64``) become Python numbers.
-    """
-    if type(value) is torch.Tensor:
-        return _tensor(value)
-    if type(value) in (bool, int, float, str) or value is None:
-        return value
-    if depth < MAX_DEPTH and type(value) in (list, tuple):
-        return [plain_data(item, depth + 1) for item in value]
-    if depth < MAX_DEPTH and type(value) is dict and all(type(key) is str for key in value):
-        return {key: plain_data(item, depth + 1) for key, item in value.items()}
-    return _number(value)
-
-
-def _number(value: Any) -> Any:
-    """NumPy scalars as the Python number they stand for; a placeholder for everything else."""
-    module = type(value).__module__
-    if module == "numpy" and hasattr(value, "item") and getattr(value, "shape", None) == ():
-        item = value.item()
-        if type(item) in (bool, int, float):
-            return item
-    return {"__type__": type(value).__name__}
 
 
 def _arguments(case: dict[str, Any]) -> list[Any]:

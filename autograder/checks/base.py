@@ -166,6 +166,8 @@ class Property:
             hidden cell then passes a dict ``{name: object}`` instead of one function.
         float32_precision: the judge compares float64 results to float32 precision only (the
             public checks, which ship no judge, are told so).
+        graded_only: why the property has no public cases (empty: it has some, see
+            :mod:`autograder.checks.public`); ``studentkit.check`` says so.
     """
 
     name: str
@@ -177,6 +179,7 @@ class Property:
     forbidden_calls: tuple[str, ...] = ()
     uses: tuple[str, ...] = ()
     float32_precision: bool = False
+    graded_only: str = ""
 
     def implementation(self, namespace: dict[str, Any]) -> Any:
         """What the hidden cell passes: the one function, or a dict of the names in ``uses``."""

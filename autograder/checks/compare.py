@@ -14,9 +14,11 @@ from torch import Tensor
 
 from autograder.inside.guard import TAMPERED, base_name, is_forbidden
 from autograder.scenarios import run_scenario
-
+from studentkit.public.calls import with_derivatives
+from studentkit.public.closeness import Problem
 from studentkit.public.closeness import closeness_problem as shared_closeness_problem
 from studentkit.public.closeness import tensor_problem as shared_tensor_problem
+from studentkit.public.outputs import output_problem
 
 from .base import Case, CaseJudge, Observation, Reason
 
@@ -58,27 +60,9 @@ def closeness_problem(value: Tensor, expected: Tensor, what: str) -> str | None:
     return None if problem is None else _values(problem)
 
 
-def value_problem(value: Any, expected: Any, what: str) -> str | None:
-    """Why ``value`` differs from ``expected`` (tensors, numbers, lists, dicts, recursively), else None."""
-    if isinstance(expected, Tensor):
-        type_name = value.get("__type__", "dict") if isinstance(value, dict) else type(value).__name__
-        return _tensor_problem(value, expected, what, f"a {type_name}") or closeness_problem(value, expected, what)
-    if isinstance(expected, dict):
-        if not isinstance(value, dict) or set(value) != set(expected):
-            return _type(f"{what} should be a dict with keys {sorted(expected)}")
-        return next((p for k in expected if (p := value_problem(value[k], expected[k], f"{what}[{k!r}]"))), None)
-    if isinstance(expected, (list, tuple)):
-        if not isinstance(value, list) or len(value) != len(expected):
-            return _type(f"{what} should be a sequence of {len(expected)} items")
-        return next((p for i, (v, e) in enumerate(zip(value, expected))
-                     if (p := value_problem(v, e, f"{what}[{i}]"))), None)
-    if isinstance(expected, bool) or not isinstance(expected, (int, float)):
-        return None if value == expected and type(value) is type(expected) else _values(f"{what} is {value!r}, expected {expected!r}")
-    if type(value) not in (int, float):
-        return _type(f"{what} is a {type(value).__name__}, expected a number")
-    if abs(value - expected) > 1e-6 + 1e-5 * abs(expected):
-        return _values(f"{what} is off by {abs(value - expected):.3g}")
-    return None
+def _reason(problem: Problem | None) -> Reason | None:
+    """A shared :class:`~studentkit.public.closeness.Problem` as a reason of its kind."""
+    return None if problem is None else Reason(problem.text, kind=problem.kind)
 
 
 def reference_output(reference: Any, case: Case) -> Any:
@@ -86,13 +70,18 @@ def reference_output(reference: Any, case: Case) -> Any:
     return run_scenario(case.scenario, reference, _clone_args(case.args), dict(case.kwargs))
 
 
-def matches(reference: Any) -> CaseJudge:
-    """The scenario's output must match the reference's: same types, shapes, dtypes, devices, close values."""
+def matches(reference: Any, float32_precision: bool = False) -> CaseJudge:
+    """The scenario's output must match the reference's: first the scenario's own reading of it
+    (:mod:`studentkit.public.readings`: the parameters changed, the module's mode was restored, ...),
+    then the same types, shapes, dtypes, devices and close values, entry by entry; with
+    ``float32_precision``, float64 values only to float32 precision. The public checks judge their
+    cases by the same function (:func:`studentkit.public.outputs.output_problem`)."""
 
     def judge(case: Case, seen: Observation) -> str | None:
         if seen.error:
             return _raised(seen)
-        return value_problem(seen.output, reference_output(reference, case), "the output")
+        expected = reference_output(reference, case)
+        return _reason(output_problem(seen.output, expected, case.scenario, case.args, case.kwargs, float32_precision))
 
     return judge
 
@@ -149,7 +138,9 @@ def gradients_match(reference: Callable[..., Tensor]) -> CaseJudge:
 
 
 def avoids_calls(forbidden: tuple[str, ...]) -> CaseJudge:
-    """The call must not go through the library functions it re-implements."""
+    """The call must not go through the library functions it re-implements (where a derivative is
+    forbidden, through no autograd at all: :func:`studentkit.public.calls.with_derivatives`)."""
+    forbidden = with_derivatives(forbidden)
 
     def judge(case: Case, seen: Observation) -> str | None:
         tampered = [name.removeprefix(TAMPERED).strip() for name in seen.torch_calls if name.startswith(TAMPERED)]

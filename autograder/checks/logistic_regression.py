@@ -15,9 +15,9 @@ from torch import Tensor
 
 from autograder.reference import binary_cross_entropy, sigmoid, two_class_logits
 
-from .base import Case, CaseJudge, Observation, Property, describe, seeded
+from .base import Case, Property, describe, seeded
 from .batch_matrix import BatchCell, batch_matrix_cases, normal
-from .compare import all_of, avoids_calls, closeness_problem, gradients_match, keeps_inputs, matches
+from .compare import all_of, avoids_calls, gradients_match, keeps_inputs, matches
 
 FUNCTIONS = ("sigmoid", "binary_cross_entropy", "two_class_logits")
 REFERENCE = {"sigmoid": sigmoid, "binary_cross_entropy": binary_cross_entropy, "two_class_logits": two_class_logits}
@@ -148,23 +148,6 @@ def scratch_cases() -> list[Case]:
     return [_zy_case(z, _labels((10,), torch.float32, True, 81), scenario="logistic_regression.each_function")]
 
 
-def _agree_with_each_other(first: str, second: str) -> CaseJudge:
-    """The scenario's outputs ``first`` and ``second`` must agree with each other."""
-
-    def judge(case: Case, seen: Observation) -> str | None:
-        if seen.error or not isinstance(seen.output, dict):
-            return None  # left to `matches`, which reports the error or the wrong output
-        a, b = seen.output.get(first), seen.output.get(second)
-        if type(a) is not Tensor or type(b) is not Tensor or a.shape != b.shape:
-            return None
-        problem = closeness_problem(a, b.to(a.dtype), f"the {first} loss compared with the {second} loss")
-        if problem is None:
-            return None
-        return f"binary_cross_entropy(z, y) and the two-class loss of two_class_logits(z) disagree: {problem}"
-
-    return judge
-
-
 def _property(name: str, function: str, summary: str, make_cases, judge_case, hint: str, **extra) -> Property:
     return Property(name=f"logistic_regression/{name}", function=function, summary=summary,
                     make_cases=make_cases, judge_case=judge_case, hint=hint, **extra)
@@ -200,7 +183,7 @@ PROPERTIES = [
               "so that gradients flow"),
     _property("equivalence", "your functions",
               "binary cross-entropy equals the two-class cross-entropy of two_class_logits(z)",
-              equivalence_cases, all_of(_agree_with_each_other("binary", "two_class"), matches(REFERENCE)),
+              equivalence_cases, matches(REFERENCE),
               "softmax([z, 0]) should be [sigmoid(z), 1 - sigmoid(z)], and class 0 is the label y = 1",
               uses=("binary_cross_entropy", "two_class_logits")),
     _property("contract", "your functions",

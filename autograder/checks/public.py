@@ -1,13 +1,14 @@
 """The public cases students run with ``studentkit.check``: drawn like the hidden ones, with other seeds.
 
-For every property of an assignment that calls one function directly (plain calls and the
-memory-layout views), :func:`public_set` draws the property's cases inside
+For every property of an assignment (but the visible cell's own ``basics`` and a property marked
+``graded_only``, the Fashion-MNIST retraining), :func:`public_set` draws the property's cases inside
 :func:`~autograder.checks.base.public_seeds` (same builders, so the same shapes, dtypes, ``dim``
-values and value regimes, but other numbers; a batch's rows in another order), keeps a few small
-ones covering the cases' features, and stores each with the
-reference's output and gradients. Properties exercised through a scenario (a training run, a
-class) are listed as graded only. ``python -m autograder release`` writes one file per assignment
-into ``studentkit``'s package data (:func:`update`); a test fails when a file is stale.
+values, value regimes and scenarios, but other numbers; a batch's rows in another order), keeps a
+few small ones covering the cases' features, and stores each with its scenario's name and the
+reference's output of that scenario (and gradients). The student side runs the same scenario
+(:mod:`studentkit.scenarios`) with the student's functions and judges the output by the same rule
+(:func:`studentkit.public.outputs.output_problem`). ``python -m autograder release`` writes one file
+per assignment into ``studentkit``'s package data (:func:`update`); a test fails when a file is stale.
 """
 
 from __future__ import annotations
@@ -30,7 +31,6 @@ from .base import KIND_HINTS, Case, Property, concern_of, public_seeds
 DATA_DIR = REPO_ROOT / "studentkit" / "src" / Path(*DATA_PACKAGE.split("."))
 MAX_CASES = 8  # per property: first a cover of the case features, then evenly spaced others
 MAX_ELEMENTS = 2048  # per tensor argument: public cases stay small and quick
-VIEWS = {"call": "", "layouts.transposed": "transposed", "layouts.strided": "strided"}
 
 
 def _small(case: Case) -> bool:
@@ -97,13 +97,18 @@ def _rolled(case: Case) -> Case:
     return replace(case, args=[roll(a) for a in case.args])
 
 
+def _reference(prop: Property) -> Any:
+    """The reference implementation the property's cases run with: a function, or a dict of ``uses``."""
+    return {name: getattr(reference, name) for name in prop.uses} if prop.uses else getattr(reference, prop.function)
+
+
 def _public_case(prop: Property, case: Case) -> dict[str, Any]:
-    """The case as shipped: inputs, view, upstream gradient and the reference's output and gradients."""
-    seen = observe(getattr(reference, prop.function), case.to_wire())
+    """The case as shipped: inputs, scenario, upstream gradient and the reference's output and gradients."""
+    seen = observe(_reference(prop), case.to_wire())
     if seen["error"]:
         raise RuntimeError(f"the reference failed on public case {case.label} of {prop.name}: {seen['error']}")
     grads = seen["grads"] if case.grad_output is not None else []
-    shipped = {"label": case.label, "args": case.args, "kwargs": case.kwargs, "view": VIEWS[case.scenario],
+    shipped = {"label": case.label, "args": case.args, "kwargs": case.kwargs, "scenario": case.scenario,
                "grad_output": case.grad_output, "expected": seen["output"], "expected_grads": grads}
     clause = getattr(case, "clause", None)  # one property holding a function to a whole contract
     if clause is not None:
@@ -112,18 +117,16 @@ def _public_case(prop: Property, case: Case) -> dict[str, Any]:
 
 
 def publishable(prop: Property) -> bool:
-    """Whether ``prop`` can be checked in public: one function of the reference, called directly
-    (not the visible cell's own ``basics``, not through a scenario)."""
-    if prop.uses or prop.name.endswith("/basics") or not hasattr(reference, prop.function):
-        return False
-    return all(case.scenario in VIEWS for case in prop.make_cases())
+    """Whether ``prop`` is checked in public: every property but the visible cell's own ``basics``
+    and those marked ``graded_only`` (the Fashion-MNIST retraining)."""
+    return not prop.name.endswith("/basics") and not prop.graded_only
 
 
 def _public_property(prop: Property) -> dict[str, Any]:
     with public_seeds():
         drawn = [_rolled(case) for case in prop.make_cases() if _small(case)]
-    return {"name": prop.name, "function": prop.function, "summary": prop.summary, "hint": prop.hint,
-            "concern": list(concern_of(prop.name)), "forbidden": list(prop.forbidden_calls),
+    return {"name": prop.name, "function": prop.function, "uses": list(prop.uses), "summary": prop.summary,
+            "hint": prop.hint, "concern": list(concern_of(prop.name)), "forbidden": list(prop.forbidden_calls),
             "float32_precision": prop.float32_precision, "cases": [_public_case(prop, case) for case in _choose(drawn)]}
 
 
@@ -132,8 +135,8 @@ def public_set(assignment: str) -> dict[str, Any]:
     props = properties_of(assignment)
     return {"assignment": assignment, "kind_hints": dict(KIND_HINTS),
             "properties": [_public_property(p) for p in props if publishable(p)],
-            "graded_only": [{"name": p.name, "function": p.function, "summary": p.summary}
-                            for p in props if not publishable(p) and not p.name.endswith("/basics")]}
+            "graded_only": [{"name": p.name, "function": p.function, "uses": list(p.uses), "summary": p.summary,
+                             "why": p.graded_only} for p in props if p.graded_only]}
 
 
 def same(a: Any, b: Any) -> bool:

@@ -10,15 +10,12 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-import torch
-import torch.nn.functional as F
 from torch import Tensor
 
 from autograder.reference import expected_calibration_error, smooth_labels, soft_cross_entropy
 
 from .base import Case, CaseJudge, Observation, Property, tolerances
-from .compare import (all_of, avoids_calls, closeness_problem, gradients_match, keeps_inputs, matches,
-                      reference_output, value_problem)
+from .compare import all_of, avoids_calls, gradients_match, keeps_inputs, matches
 from .soft_labels_cases import (contract_cases, ece_bin_edge_cases, ece_hand_made_cases, ece_num_bins_cases,
                                 ece_random_cases, label_smoothing_cases, scratch_cases, smoothing_cases,
                                 soft_ce_extreme_cases, soft_ce_gradient_cases, soft_ce_random_cases)
@@ -41,41 +38,6 @@ def _rows_sum_to_one(case: Case, seen: Observation) -> str | None:
     return None
 
 
-def _matches_library_label_smoothing(case: Case, seen: Observation) -> str | None:
-    """The output must equal PyTorch's ``F.cross_entropy(logits, y, label_smoothing=epsilon)``."""
-    if seen.error or type(seen.output) is not Tensor:
-        return None  # reported by `matches`
-    logits, y = case.args
-    expected = F.cross_entropy(logits, y, label_smoothing=case.kwargs["epsilon"], reduction="none")
-    if seen.output.shape != expected.shape:
-        return None
-    problem = closeness_problem(seen.output, expected, "the loss")
-    return None if problem is None else f"it disagrees with F.cross_entropy(..., label_smoothing=epsilon): {problem}"
-
-
-def _relaxed(value: object, expected: object) -> tuple[object, object]:
-    """``(value, expected)`` with float64 tensors of both sides cast to float32, dicts key by key."""
-    if type(value) is Tensor and type(expected) is Tensor and value.dtype == expected.dtype == torch.float64:
-        return value.float(), expected.float()
-    if isinstance(value, dict) and isinstance(expected, dict) and set(value) == set(expected):
-        pairs = {key: _relaxed(value[key], expected[key]) for key in expected}
-        return {k: v for k, (v, _) in pairs.items()}, {k: e for k, (_, e) in pairs.items()}
-    return value, expected
-
-
-def matches_to_float32_precision(reference: object) -> CaseJudge:
-    """Like :func:`~autograder.checks.compare.matches` (same types, shapes and dtypes), but values
-    are compared to float32 precision: a calibration error need not be exact to 1e-10, and the
-    common ``in_bin.float().mean()`` rounds bin weights to float32."""
-
-    def judge(case: Case, seen: Observation) -> str | None:
-        if seen.error:
-            return f"the call raised {seen.error}"
-        return value_problem(*_relaxed(seen.output, reference_output(reference, case)), "the output")
-
-    return judge
-
-
 def _property(name: str, function: str, summary: str, make_cases: Callable[[], list[Case]],
               judge_case: CaseJudge, hint: str, **extra: Any) -> Property:
     """The property ``soft_labels/<name>``."""
@@ -83,7 +45,7 @@ def _property(name: str, function: str, summary: str, make_cases: Callable[[], l
                     make_cases=make_cases, judge_case=judge_case, hint=hint, **extra)
 
 
-_CE, _ECE = matches(soft_cross_entropy), matches_to_float32_precision(expected_calibration_error)
+_CE, _ECE = matches(soft_cross_entropy), matches(expected_calibration_error, float32_precision=True)
 _ECE_HINT = "bins are (lo, hi] (0 goes in the first), weights are count / n, and the result is a 0-dim tensor"
 
 PROPERTIES = [
@@ -96,7 +58,7 @@ PROPERTIES = [
               "one loss per row: minus the sum over classes of target times log-probability"),
     _property("soft_ce_label_smoothing", "soft_cross_entropy",
               "equals F.cross_entropy(logits, y, label_smoothing=epsilon) on smoothed targets",
-              label_smoothing_cases, all_of(_CE, _matches_library_label_smoothing),
+              label_smoothing_cases, _CE,
               "use every entry of the targets, not only the largest one"),
     _property("soft_ce_extreme", "soft_cross_entropy",
               "stays finite and correct for logits of +-1000 and -inf logits with target 0",
@@ -124,9 +86,9 @@ PROPERTIES = [
               float32_precision=True),
     _property("contract", "your functions",
               "keep the documented shapes, dtypes and devices and leave their inputs unchanged",
-              contract_cases, all_of(keeps_inputs(), matches_to_float32_precision(REFERENCE)),
+              contract_cases, all_of(keeps_inputs(), matches(REFERENCE, float32_precision=True)),
               "avoid in-place operations on y, logits, targets and probs, and return tensors, not Python numbers",
-              uses=FUNCTIONS),
+              uses=FUNCTIONS, float32_precision=True),
     _property("from_scratch", "soft_cross_entropy", "is written from scratch (no library cross-entropy or softmax)",
               scratch_cases, all_of(avoids_calls(FORBIDDEN), _CE),
               "use torch.logsumexp (or max, exp, sum and log) rather than F.cross_entropy, log_softmax or softmax",

@@ -7,6 +7,8 @@ Fashion-MNIST. The properties that judge these cases are in :mod:`autograder.che
 
 from __future__ import annotations
 
+from typing import Any
+
 import torch
 from torch import Tensor
 
@@ -53,16 +55,27 @@ def accuracy_cases() -> list[Case]:
             for y_hat, y in pairs]
 
 
+ACCUMULATOR_ADDS = (("fii", "fii", "tif", "Lif"), ("ti", "ii"), ("f", "f", "f"))
+"""The add calls of each accumulator case, one string per call, a letter per value: ``i`` an int,
+``f`` a float, ``t`` a 0-dim float32 tensor, ``L`` a float near 1000."""
+_COUNTS = {2: "two", 3: "three", 4: "four"}
+
+
+def _added_value(kind: str, gen: torch.Generator) -> Any:
+    """One value of an add call, of ``kind`` (see :data:`ACCUMULATOR_ADDS`), never zero, exact in binary."""
+    draw = int(torch.randint(1, 65, (), generator=gen)) * (1 if torch.rand((), generator=gen) < 0.5 else -1)
+    return {"i": draw, "f": draw / 8, "t": torch.tensor(draw / 4), "L": 1000.0 + draw}[kind]
+
+
 def accumulator_cases() -> list[Case]:
-    """Accumulators of 3, 2 and 1 slots; values are ints, floats and 0-dim tensors."""
-    rows = [[1.5, 2, 3], [0.25, 0, 1], [torch.tensor(2.0), 1, 0.5], [1000.0, -4, 7.0]]
-    return [
-        Case("Accumulator(3), four add calls, reset, add", [3, rows], scenario="training.accumulate"),
-        Case("Accumulator(2), two add calls, reset, add", [2, [[torch.tensor(5.0), 256], [3, 200]]],
-             scenario="training.accumulate"),
-        Case("Accumulator(1), three add calls, reset, add", [1, [[0.5], [0.25], [0.125]]],
-             scenario="training.accumulate"),
-    ]
+    """Accumulators of 3, 2 and 1 slots; values are ints, floats and 0-dim tensors, drawn per seed."""
+    cases = []
+    for index, adds in enumerate(ACCUMULATOR_ADDS):
+        gen = seeded(70 + index)
+        rows = [[_added_value(kind, gen) for kind in add] for add in adds]
+        cases.append(Case(f"Accumulator({len(adds[0])}), {_COUNTS[len(adds)]} add calls, reset, add",
+                          [len(adds[0]), rows], scenario="training.accumulate"))
+    return cases
 
 
 def evaluate_cases() -> list[Case]:

@@ -6,7 +6,8 @@ standard input and holds one connection to the submission's judge on fd N. Then:
 
 1. it refuses new processes and programs for good (:mod:`.seccomp`), loads what the checks need
    (torch, the scenarios, the data set when a property retrains a model) and forgets every
-   ``autograder`` module by name, so that student code that imports and patches them patches
+   ``autograder`` module and those of ``studentkit`` that the checks run (:data:`OURS`: the
+   scenarios among them) by name, so that student code that imports and patches them patches
    fresh copies, not the ones used here;
 2. it runs the cells in order in a fresh IPython namespace, each under a time limit;
 3. the judge sends one property at a time with its cases; each case runs through the property's
@@ -55,15 +56,26 @@ def _read_cells() -> list[str]:
     return cells
 
 
-OURS = ("autograder", "studentkit.public", "studentkit.testing")
-"""The packages whose code the observation and the guard run (the guard names calls with
-``studentkit.public.calls``, the observation quiets warnings with ``studentkit.testing``)."""
+OURS = ("autograder", "studentkit.public", "studentkit.testing", "studentkit.scenarios")
+"""The packages whose code the observation and the guard run: the guard names calls with
+``studentkit.public.calls``, the observation quiets warnings with ``studentkit.testing`` and turns
+results into plain data with ``studentkit.public.outputs``, and the scenarios that exercise the
+student's functions are ``studentkit.scenarios`` (``autograder.scenarios`` resolves them there).
+``studentkit`` itself and ``studentkit.data`` stay loaded: notebooks import them, and the
+retraining's data set is loaded before student code runs."""
 
 
 def _forget_autograder_modules() -> None:
-    """Drop our modules from ``sys.modules``: an import by student code then makes a new copy, and
-    patching that copy cannot change the guard or the observation."""
-    for name in [name for name in sys.modules if any(name == p or name.startswith(p + ".") for p in OURS)]:
+    """Drop our modules from ``sys.modules`` and from the attributes of the packages that stay
+    (``studentkit.scenarios`` is not reachable as an attribute of ``studentkit`` either): an import
+    by student code then makes a new copy, and patching that copy, or a module-level helper of it,
+    cannot change the guard, the observation or the scenarios, which keep the copies loaded here."""
+    ours = [name for name in sys.modules if any(name == p or name.startswith(p + ".") for p in OURS)]
+    for name in ours:
+        parent, _, attribute = name.rpartition(".")
+        if parent in sys.modules and parent not in ours and getattr(sys.modules[parent], attribute, None) \
+                is sys.modules[name]:
+            delattr(sys.modules[parent], attribute)
         del sys.modules[name]
 
 

@@ -31,11 +31,7 @@ from typing import Any, Callable
 
 import torch
 
-from studentkit.public.calls import base_name, is_forbidden, name_matches
-
-AUTOGRAD = frozenset({"backward", "grad", "grad_and_value", "vjp", "jvp", "jacrev", "jacfwd", "jacobian",
-                      "hessian", "hvp", "vhp", "linearize", "make_dual"})
-"""Names that mean "ask autograd for a derivative"; the rest name library functions."""
+from studentkit.public.calls import AUTOGRAD, base_name, is_forbidden, name_matches
 
 PYTHON_MODULES = ("torch", "torch.nn.functional", "torch.special", "torch._refs", "torch._refs.nn.functional",
                   "torch._refs.special", "torch._decomp.decompositions", "torch.autograd",

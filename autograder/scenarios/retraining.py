@@ -3,7 +3,7 @@
 :func:`retrain_fashion_mnist` trains softmax regression from fixed starting weights with the
 student's own ``softmax``, ``cross_entropy``, ``sgd`` and ``train_epoch``, under a time budget, and
 returns the trained weights; the judge measures their test accuracy itself. The scenarios of the
-loop's single pieces are in :mod:`autograder.scenarios.training`.
+loop's single pieces are in :mod:`studentkit.scenarios.training`.
 """
 
 from __future__ import annotations

@@ -2,7 +2,9 @@
 
 The student's environment is a fresh virtual environment that sees the third-party packages
 (torch, Jupyter, ...) and a wheel-installed ``studentkit``, but not this repository's sources; once
-with the course's torch, once with a CPU-only torch build installed in the venv itself.
+with the course's torch, once with a CPU-only torch build installed in the venv itself. There the
+``softmax`` exercise runs with its public checks, and the ``training`` exercise's public checks run
+too: its pieces go through the scenarios the student package ships (``studentkit.scenarios``).
 """
 
 from __future__ import annotations
@@ -43,12 +45,17 @@ def _student_python(root: Path, torch_requirement: str | None = None) -> Path:
     return python
 
 
+def _answers(assignment: str) -> dict[str, str]:
+    """The solution's answer cells by grade id, their code with the solution markers removed."""
+    solution = nbformat.read(REPO_ROOT / "solutions" / assignment / f"{assignment}.ipynb", as_version=4)
+    return {c.metadata["nbgrader"]["grade_id"]: re.sub(r" *### (BEGIN|END) SOLUTION\n", "", c.source)
+            for c in solution.cells if c.metadata.get("nbgrader", {}).get("solution")}
+
+
 def _completed_exercise(folder: Path) -> Path:
     """The released notebook with the solution's code (markers removed) typed into its answer cell."""
-    solution = nbformat.read(REPO_ROOT / "solutions" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb", as_version=4)
     exercise = nbformat.read(REPO_ROOT / "exercises" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb", as_version=4)
-    answers = {c.metadata["nbgrader"]["grade_id"]: re.sub(r" *### (BEGIN|END) SOLUTION\n", "", c.source)
-               for c in solution.cells if c.metadata.get("nbgrader", {}).get("solution")}
+    answers = _answers(ASSIGNMENT)
     for cell in exercise.cells:
         cell.source = answers.get(cell.metadata.get("nbgrader", {}).get("grade_id"), cell.source)
     path = folder / f"{ASSIGNMENT}.ipynb"
@@ -74,6 +81,12 @@ def test_exercise_runs_with_only_studentkit(tmp_path: Path, torch_requirement: s
     ran = nbformat.read(work / "ran.ipynb", as_version=4)
     printed = "".join(o.get("text", "") for c in ran.cells if c.cell_type == "code" for o in c.outputs)
     assert "The basic tests pass." in printed and "All public checks pass." in printed
+    training = "import torch\nfrom typing import Callable, Iterable\n" + "\n".join(_answers("training").values())
+    checked = subprocess.run([str(python), "-c", training + "\nimport studentkit\nstudentkit.check('training')"],
+                             cwd=work, env=env, capture_output=True, text=True)
+    assert checked.returncode == 0 and "All public checks pass." in checked.stdout, checked.stderr[-2000:]
+    assert "sgd: updates the parameters in place" in checked.stdout
+    assert "(graded only: the training loop" in checked.stdout
     build = subprocess.run([str(python), "-c", "import torch; print(torch.__version__, torch.version.cuda)"],
                            cwd=work, env=env, capture_output=True, text=True, check=True).stdout.split()
     if torch_requirement:

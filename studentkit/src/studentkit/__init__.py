@@ -8,6 +8,8 @@ Modules (import what you need; none of them contains a solution):
 * :mod:`studentkit.testing`: :func:`~studentkit.testing.quietly` for test cells.
 * :mod:`studentkit.public`: :func:`check`, the graded properties of an exercise on public cases
   (``studentkit.check("softmax")``).
+* :mod:`studentkit.scenarios`: how the checks exercise a function (a memory layout, an sgd step, a
+  training epoch, ...), the same code for the public checks and the hidden ones.
 """
 
 __version__ = "0.1.0"

@@ -5,6 +5,8 @@
 ``TorchDispatchMode`` (the ATen operators underneath, so ``torch.ops.aten._softmax`` and a
 library loss that computes a ``log_softmax`` inside are seen too). It records; it does not stop
 anything. The hidden checks go further (every thread, every route); this is the student's preview.
+Where a derivative is forbidden, every way of asking autograd for one is (:func:`with_derivatives`),
+here and in the hidden checks.
 """
 
 from __future__ import annotations
@@ -13,6 +15,19 @@ from typing import Any
 
 from torch.overrides import TorchFunctionMode
 from torch.utils._python_dispatch import TorchDispatchMode
+
+AUTOGRAD = frozenset({"backward", "grad", "grad_and_value", "vjp", "jvp", "jacrev", "jacfwd", "jacobian",
+                      "hessian", "hvp", "vhp", "linearize", "make_dual"})
+"""Names that mean "ask autograd for a derivative"; the rest name library functions."""
+
+
+def with_derivatives(forbidden: tuple[str, ...]) -> tuple[str, ...]:
+    """``forbidden``, and every name of :data:`AUTOGRAD` when it names one: code that may not ask
+    autograd for a derivative may not ask forward-mode autograd (``torch.func.jacfwd``, dual
+    numbers) either."""
+    if not AUTOGRAD & set(forbidden):
+        return tuple(forbidden)
+    return tuple(forbidden) + tuple(sorted(AUTOGRAD - set(forbidden)))
 
 
 def base_name(qualified: str) -> str:
@@ -58,7 +73,7 @@ class CallRecorder:
     library calls made in the block, as ``"torch.softmax"`` or ``"aten::_softmax"``, sorted."""
 
     def __init__(self, forbidden: tuple[str, ...]) -> None:
-        self.forbidden_names = forbidden
+        self.forbidden_names = with_derivatives(forbidden)
         self.seen: list[str] = []
         self._modes = (_FunctionCalls(self.seen), _OperatorCalls(self.seen)) if forbidden else ()
 
@@ -75,4 +90,4 @@ class CallRecorder:
         return sorted({call for call in self.seen if is_forbidden(call, self.forbidden_names)})
 
 
-__all__ = ["CallRecorder", "base_name", "is_forbidden", "name_matches"]
+__all__ = ["AUTOGRAD", "CallRecorder", "base_name", "is_forbidden", "name_matches", "with_derivatives"]

@@ -1,19 +1,23 @@
 """The public cases shipped with the student package, one file per assignment.
 
 ``python -m autograder release`` draws them from the same case builders as the hidden checks, with
-other seeds (same shapes, dtypes, ``dim`` values and value regimes, other numbers), and stores
-each with the correct result computed by the reference solution. The reference itself is not
-shipped: only inputs and results. A file is a ``torch.save`` of plain data, loaded with
-``weights_only=True``::
+other seeds (same shapes, dtypes, ``dim`` values, value regimes and scenarios, other numbers), and
+stores each with the correct result computed by the reference solution. The reference itself is
+not shipped: only inputs, the name of the scenario that exercises the student's functions
+(:mod:`studentkit.scenarios`, shipped as code with this package) and results. A file is a
+``torch.save`` of plain data, loaded with ``weights_only=True``::
 
     {"assignment": "softmax", "kind_hints": {kind: hint},
-     "properties": [{"name", "function", "summary", "hint", "concern": [kind, ...],
+     "properties": [{"name", "function", "uses": [name, ...], "summary", "hint", "concern": [kind, ...],
                      "forbidden": [name, ...], "float32_precision": bool, "cases": [case, ...]}, ...],
-     "graded_only": [{"name", "function", "summary"}, ...]}
+     "graded_only": [{"name", "function", "uses", "summary", "why"}, ...]}
 
-and a case is ``{"label", "args", "kwargs", "view", "grad_output", "expected", "expected_grads"}``,
-where ``view`` is ``""``, ``"transposed"`` or ``"strided"`` (the first argument is handed over as
-that view of the stored tensor) and ``expected_grads`` holds the correct gradient of each argument
+where ``uses`` names the notebook's functions a property needs when it needs several (its scenario
+gets them as a dict), and a case is ``{"label", "args", "kwargs", "scenario", "grad_output",
+"expected", "expected_grads"}``: ``scenario`` is ``"call"``, a memory layout
+(``"layouts.transposed"``: the first argument is handed over as that view of the stored tensor) or
+a scenario of a stateful piece (``"training.sgd_step"``), ``expected`` is the reference's result of
+that scenario as plain data and ``expected_grads`` holds the correct gradient of each argument
 (None where there is none) when ``grad_output`` is set. A case of a property that holds a function
 to a whole contract (``training``'s ``softmax``) also carries its clause's ``clause`` summary,
 ``concern`` and ``hint``.
@@ -33,8 +37,9 @@ DATA_PACKAGE = "studentkit.public.data"
 @dataclass(frozen=True)
 class PublicProperty:
     """One graded property as its public check sees it: summary, hint, the failure kinds it is
-    about (``concern``), the library calls it forbids, its public cases (plain dicts) and whether
-    float64 results are compared to float32 precision only."""
+    about (``concern``), the library calls it forbids, its public cases (plain dicts), whether
+    float64 results are compared to float32 precision only, and the notebook's functions it
+    needs when it needs several (``uses``, in notebook order)."""
 
     name: str
     function: str
@@ -44,6 +49,11 @@ class PublicProperty:
     forbidden: tuple[str, ...]
     cases: tuple[dict[str, Any], ...]
     float32_precision: bool = False
+    uses: tuple[str, ...] = ()
+
+    def names(self) -> tuple[str, ...]:
+        """The notebook's names the check needs: ``uses``, or the one function."""
+        return self.uses or (self.function,)
 
 
 @dataclass(frozen=True)
@@ -57,7 +67,7 @@ class PublicSet:
 
     def functions(self) -> list[str]:
         """The functions that have public checks, in notebook order."""
-        return list(dict.fromkeys(p.function for p in self.properties))
+        return list(dict.fromkeys(name for p in self.properties for name in p.names()))
 
 
 def available() -> list[str]:
@@ -77,7 +87,8 @@ def load(assignment: str) -> PublicSet:
     with resources.as_file(resources.files(DATA_PACKAGE) / f"{assignment}.pt") as path:
         data = torch.load(path, weights_only=True)
     properties = tuple(PublicProperty(p["name"], p["function"], p["summary"], p["hint"], tuple(p["concern"]),
-                                      tuple(p["forbidden"]), tuple(p["cases"]), bool(p.get("float32_precision"))) for p in data["properties"])
+                                      tuple(p["forbidden"]), tuple(p["cases"]), bool(p.get("float32_precision")),
+                                      tuple(p.get("uses") or ())) for p in data["properties"])
     return PublicSet(data["assignment"], properties, tuple(data["graded_only"]), dict(data["kind_hints"]))
 
 

@@ -4,13 +4,25 @@ The hidden checks (``autograder.checks.compare``) and the public checks students
 (:func:`studentkit.check`) compare a result with the correct one through these two functions, so a
 result passes or fails both the same way and the messages read alike. A message names the element
 that breaks its own tolerance the most (index, error, tolerance), never the correct value.
-:func:`tensor_problem` says first whether the result is a tensor of the right shape, dtype and device.
+:func:`tensor_problem` says first whether the result is a tensor of the right shape, dtype and device;
+:func:`value_problem` judges a whole result (tensors, numbers, lists and dicts of them) as a
+:class:`Problem` of a kind.
 """
 
 from __future__ import annotations
 
+from typing import Any, NamedTuple
+
 import torch
 from torch import Tensor
+
+
+class Problem(NamedTuple):
+    """What is wrong with a result: its kind (``"type"``, ``"values"``, ``"error"``, ``"mutation"``,
+    ``"gradient"``, ``"calls"``, or ``""`` for a property's own finding) and one line that says it."""
+
+    kind: str
+    text: str
 
 
 def tolerances(dtype: torch.dtype) -> tuple[float, float]:
@@ -79,4 +91,35 @@ def closeness_problem(value: Tensor, expected: Tensor, what: str) -> str | None:
             f"where the tolerance is {allowed.flatten()[worst].item():.1g}")
 
 
-__all__ = ["closeness_problem", "tensor_problem", "tolerances"]
+def value_problem(value: Any, expected: Any, what: str) -> Problem | None:
+    """Why ``value`` differs from ``expected``, else None: tensors by :func:`tensor_problem` and
+    :func:`closeness_problem`, dicts key by key and lists item by item (recursively), numbers to
+    1e-6 + 1e-5 relative, anything else (bools, strings) exactly. ``value`` is plain data, where
+    ``{"__type__": name}`` stands for an object of another type."""
+    if isinstance(expected, Tensor):
+        type_name = value.get("__type__", "dict") if isinstance(value, dict) else type(value).__name__
+        problem = tensor_problem(value, expected, what, f"a {type_name}")
+        if problem:
+            return Problem("type", problem)
+        problem = closeness_problem(value, expected, what)
+        return Problem("values", problem) if problem else None
+    if isinstance(expected, dict):
+        if not isinstance(value, dict) or set(value) != set(expected):
+            return Problem("type", f"{what} should be a dict with keys {sorted(expected)}")
+        return next((p for k in expected if (p := value_problem(value[k], expected[k], f"{what}[{k!r}]"))), None)
+    if isinstance(expected, (list, tuple)):
+        if not isinstance(value, list) or len(value) != len(expected):
+            return Problem("type", f"{what} should be a sequence of {len(expected)} items")
+        return next((p for i, (v, e) in enumerate(zip(value, expected))
+                     if (p := value_problem(v, e, f"{what}[{i}]"))), None)
+    if isinstance(expected, bool) or not isinstance(expected, (int, float)):
+        same = type(value) is type(expected) and value == expected
+        return None if same else Problem("values", f"{what} is {value!r}, expected {expected!r}")
+    if type(value) not in (int, float):
+        return Problem("type", f"{what} is a {type(value).__name__}, expected a number")
+    if abs(value - expected) > 1e-6 + 1e-5 * abs(expected):
+        return Problem("values", f"{what} is off by {abs(value - expected):.3g}")
+    return None
+
+
+__all__ = ["Problem", "closeness_problem", "tensor_problem", "tolerances", "value_problem"]

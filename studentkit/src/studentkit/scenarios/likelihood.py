@@ -6,7 +6,8 @@ not lower the negative log-likelihood ``-sum_k N_k log p_k``. Because the negati
 is convex on the simplex, passing every such move means the estimate is the minimiser; a
 wrong estimate always has a move that lowers it.
 
-Runs beside student code (in the check process): no reference solutions are imported here.
+Runs beside student code (in the check process and in the student's notebook): no reference solutions are
+imported here.
 """
 
 from __future__ import annotations

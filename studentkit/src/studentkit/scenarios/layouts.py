@@ -3,8 +3,8 @@
 Tensors cross from the judge as contiguous bytes, so a non-contiguous input has to be made here:
 a transposed view (``x.mT``: last two dimensions swapped, strides swapped) or a strided view (every
 other element along the last dimension). The function receives the view as its first argument;
-the other arguments (labels, targets) and the keyword arguments pass through unchanged. Runs beside student code (in the check process): no import of the
-reference or the checks.
+the other arguments (labels, targets) and the keyword arguments pass through unchanged. Runs beside
+student code (in the check process and in the student's notebook): no import of the reference or the checks.
 """
 
 from __future__ import annotations

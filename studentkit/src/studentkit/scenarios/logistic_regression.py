@@ -1,8 +1,8 @@
 """Scenarios of the ``logistic_regression`` assignment.
 
 ``implementation`` is a dict with the student's (or the reference's) ``sigmoid``,
-``binary_cross_entropy`` and ``two_class_logits``. Runs beside student code (in the check process): no import of
-the reference or the checks.
+``binary_cross_entropy`` and ``two_class_logits``. Runs beside student code (in the check process and in the
+student's notebook): no import of the reference or the checks.
 """
 
 from __future__ import annotations

@@ -4,7 +4,8 @@ Each function takes the implementation under test (the student's in the kernel, 
 the judge) and the case's arguments, builds what the call needs (a small linear net, an updater,
 a callback), runs it and returns plain data. Numbers that come back as one-element tensors are
 turned into Python numbers, so ``0-dim`` results are not penalised. Retraining the whole model on
-the real Fashion-MNIST from the student's own pieces is :mod:`autograder.scenarios.retraining`.
+the real Fashion-MNIST from the student's own pieces is the grader's own scenario
+(``autograder.scenarios.retraining``), too slow for a notebook and not part of the student package.
 """
 
 from __future__ import annotations

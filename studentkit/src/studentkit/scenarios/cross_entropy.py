@@ -5,9 +5,9 @@ the backward of the summed cross-entropy and checked against finite differences 
 ``torch.autograd.gradcheck``, and called with autograd switched off, so that code that asks
 autograd for the gradient instead of computing it fails.
 
-Runs beside student code (in the check process): no reference solutions are imported here. The forward loss is
-written with plain operations (max, exp, log, sum, gather), none of the library losses that
-exercises forbid.
+Runs beside student code (in the check process and in the student's notebook): no reference solutions are
+imported here. The forward loss is written with plain operations (max, exp, log, sum, gather), none of
+the library losses that exercises forbid.
 """
 
 from __future__ import annotations

@@ -1,6 +1,7 @@
 """Scenarios of the ``soft_labels`` assignment.
 
-Runs beside student code (in the check process): no import of the reference or the checks.
+Runs beside student code (in the check process and in the student's notebook): no import of the reference or
+the checks.
 """
 
 from __future__ import annotations
