@@ -128,7 +128,8 @@ def _add_grade(commands: argparse._SubParsersAction) -> None:
     grade.add_argument("--course-dir", type=Path, default=Path("."), help="nbgrader course folder (default: .)")
     grade.add_argument("--jobs", "-j", type=_positive_int, default=1, help="submissions graded at once here")
     grade.add_argument("--student", action="append", metavar="ID", help="grade only this student (repeatable)")
-    grade.add_argument("--force", action="store_true", help="grade again submissions already graded")
+    grade.add_argument("--force", action="store_true",
+                       help="grade again submissions already graded (replaces scores set by hand in formgrader)")
     grade.add_argument("--timeout", type=float, default=None,
                        help=f"wall-clock seconds per submission (default: {default_limits_text()})")
     grade.add_argument("--cell-timeout", type=_positive_int, default=None,

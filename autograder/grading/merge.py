@@ -114,14 +114,23 @@ def record(course: Course, result: GradingResult) -> None:
 
 
 def previous_result(course: Course, assignment: str, student: str) -> GradingResult:
-    """The recorded outcome of an earlier run (for a submission skipped as already graded)."""
+    """The recorded outcome of an earlier run (for a submission skipped as already graded).
+
+    A cell's score is the gradebook's: a score set by hand in formgrader (``manual_score``) wins
+    over the automatic one, as in ``nbgrader export``, and the result notes which cells have one.
+    """
     folder = course.autograded / student / assignment
     status = {"status": "graded", "reason": "", "notes": []}
     if (folder / STATUS_FILE).is_file():
         status.update(json.loads((folder / STATUS_FILE).read_text()))
     with Gradebook(course.gradebook_url) as gradebook:
-        submission = gradebook.find_submission(assignment, student)
-        cells = [CellScore(nb.name, grade.name, float(grade.auto_score or 0.0), float(grade.max_score))
-                 for nb in submission.notebooks for grade in nb.grades]
+        grades = [(nb.name, grade) for nb in gradebook.find_submission(assignment, student).notebooks
+                  for grade in nb.grades]
+        cells = [CellScore(name, grade.name, float(grade.score or 0.0), float(grade.max_score))
+                 for name, grade in grades]
+        by_hand = [f"{name}:{grade.name}" for name, grade in grades if grade.manual_score is not None]
+    notes = list(status["notes"])
+    if by_hand:
+        notes.append(f"score set by hand in formgrader: {', '.join(by_hand)}")
     return GradingResult(student, assignment, status=status["status"], reason=status["reason"],
-                         cells=cells, notes=list(status["notes"]))
+                         cells=cells, notes=notes)
