@@ -71,16 +71,20 @@ def generate_feedback(course: Course, assignment: str, students: list[str]) -> l
 
 
 def status_note(source: Path) -> str | None:
-    """What to say first when grading did not finish (a time limit, a crash), from the status the
-    grader wrote beside the autograded notebooks; None when the submission was graded."""
+    """What to say first when grading did not finish (a time limit, a crash) or a cell was
+    interrupted at its time limit, from the status the grader wrote beside the autograded
+    notebooks; None when the submission was graded with nothing to say."""
     try:
         status = json.loads((source / STATUS_FILE).read_text())
     except (OSError, ValueError):
         return None
-    if not isinstance(status, dict) or status.get("status") == "graded":
+    if not isinstance(status, dict) or (status.get("status") == "graded" and not status.get("reason")):
         return None
     reason = printable(str(status.get("reason") or "no reason was recorded"))[:500]
     shown = re.sub(r"([\\`*_{}\[\]()#+\-.!|~:/])", r"\\\1", html.escape(reason))  # literal text, no markdown
+    if status.get("status") == "graded":
+        return (f"**A cell ran past its time limit:** {shown}. The rest of the notebook ran without it; fix it "
+                "(run the notebook from top to bottom in a fresh kernel) and submit again.")
     return (f"**Grading did not finish for this submission:** {shown}. The cells after that point "
             "score 0; fix it (run the notebook from top to bottom in a fresh kernel) and submit again.")
 

@@ -4,8 +4,11 @@ Whatever a student controls (printed text, exception messages, rich outputs, mar
 metadata, names, file names in an LMS download) reaches feedback pages, reports and the
 instructor's terminal. Here it loses every way to act:
 
-* :func:`inert_outputs` (stored notebooks) and :func:`inert_notebook` (feedback): rich outputs and markdown cells (rendered to HTML first, so that links
-  and images are tags, then kept as raw HTML) pass through a maintained sanitiser
+* :func:`inert_stored` (the autograded notebooks, which formgrader renders in the instructor's
+  Jupyter session without sanitising anything) and :func:`inert_notebook` (feedback): rich
+  outputs, markdown cells (rendered to HTML first, so that links and images are tags, math as
+  MathML; stored as one HTML block that a markdown renderer passes through) and raw cells pass
+  through a maintained sanitiser
   (``nh3``, an allow-list: no script, event handler, ``javascript:`` link, iframe, form or style
   that loads anything); JavaScript and widget outputs and widget state are dropped with a note;
   SVG becomes an image (a data URL), which a browser never runs;
@@ -26,12 +29,14 @@ from typing import Any
 import nbformat
 import nh3
 
+from .mathml import MATHML_ATTRIBUTES, MATHML_TAGS, markdown_to_html
+
 TAGS = {"a", "abbr", "b", "blockquote", "br", "caption", "code", "dd", "del", "details", "div", "dl", "dt", "em",
         "h1", "h2", "h3", "h4", "h5", "h6", "hr", "i", "img", "ins", "kbd", "li", "ol", "p", "pre", "q", "s",
         "samp", "small", "span", "strong", "sub", "summary", "sup", "table", "tbody", "td", "tfoot", "th",
-        "thead", "tr", "tt", "u", "ul", "var"}
+        "thead", "tr", "tt", "u", "ul", "var"} | MATHML_TAGS
 ATTRIBUTES = {"a": {"href", "title"}, "img": {"src", "alt", "title", "width", "height"},
-              "td": {"colspan", "rowspan"}, "th": {"colspan", "rowspan"}, "*": {"class"}}
+              "td": {"colspan", "rowspan"}, "th": {"colspan", "rowspan"}, "*": {"class"}, **MATHML_ATTRIBUTES}
 URL_SCHEMES = {"http", "https", "mailto", "data"}
 DROPPED = ("application/javascript", "text/javascript", "application/vnd.jupyter.widget-view+json",
            "application/vnd.jupyter.widget-state+json")
@@ -48,14 +53,6 @@ def clean_html(html: str) -> str:
     """``html`` with only the allow-listed tags and attributes; images only from data URLs."""
     cleaned = nh3.clean(html, tags=TAGS, attributes=ATTRIBUTES, url_schemes=URL_SCHEMES, link_rel="noopener noreferrer")
     return re.sub(r"""<img\b[^>]*\bsrc="(?!data:)[^"]*"[^>]*>""", "[image from the network removed]", cleaned)
-
-
-def markdown_to_html(markdown: str) -> str:
-    """Markdown rendered to HTML the way nbconvert renders it (links and images become tags the
-    sanitiser can see)."""
-    from nbconvert.filters.markdown_mistune import markdown2html_mistune
-
-    return markdown2html_mistune(markdown)
 
 
 def _text(value: Any) -> str:
@@ -86,19 +83,18 @@ def _inert_output(output: dict[str, Any]) -> list[str]:
     return notes
 
 
-def _as_clean_html(cell: Any) -> None:
-    """A markdown cell, rendered and sanitised, turned into a raw HTML cell: nbconvert shows a raw
-    cell as it is, so nothing in the cleaned text is read as markdown (a link) a second time."""
-    cell["source"] = clean_html(markdown_to_html(_text(cell.get("source", ""))))
-    cell["cell_type"] = "raw"
+def _as_one_html_block(cell: Any) -> None:
+    """A markdown cell that stays one (formgrader grades written answers by cell type) whose source
+    is its sanitised HTML in one ``<div>`` on one line: a markdown renderer passes an HTML block
+    through up to the first blank line, and there is none, so nothing in the cleaned text is read
+    as markdown a second time (line breaks become ``&#10;``, which HTML reads as the same)."""
+    cleaned = clean_html(markdown_to_html(_text(cell.get("source", ""))))
+    cell["source"] = "<div>" + cleaned.replace("\r", "").replace("\n", "&#10;") + "</div>"
     cell.pop("attachments", None)
-    cell.setdefault("metadata", {})["raw_mimetype"] = "text/html"
 
 
 def inert_outputs(notebook: Any) -> Any:
-    """The notebook (changed in place) with every output inert and widget state dropped; the
-    cells themselves are left as they are (what the batch grader stores in ``autograded/``, which
-    formgrader shows)."""
+    """The notebook (changed in place) with every output inert and widget state dropped."""
     notebook.metadata.pop("widgets", None)
     for cell in notebook.cells:
         notes: list[str] = []
@@ -110,13 +106,23 @@ def inert_outputs(notebook: Any) -> Any:
     return notebook
 
 
-def inert_notebook(notebook: Any) -> Any:
-    """The notebook (changed in place) with every output and markdown cell inert (for feedback)."""
+def inert_stored(notebook: Any) -> Any:
+    """The notebook (changed in place) as the batch grader stores it in ``autograded/``, which
+    formgrader shows: outputs inert, markdown cells one sanitised HTML block, raw cells sanitised."""
     inert_outputs(notebook)
     for cell in notebook.cells:
         if cell.get("cell_type") == "markdown":
-            _as_clean_html(cell)
+            _as_one_html_block(cell)
+        elif cell.get("cell_type") == "raw":
+            cell["source"] = clean_html(_text(cell.get("source", "")))
     return notebook
+
+
+def inert_notebook(notebook: Any) -> Any:
+    """The notebook (changed in place) with every output and cell that renders as HTML inert (for
+    feedback: the same as :func:`inert_stored`; nbconvert's own sanitiser, which raw cells pass
+    through, would escape the math's MathML)."""
+    return inert_stored(notebook)
 
 
 WRAPPED_OUTPUT = ("<style>.jp-OutputArea-output pre, .output_area pre, pre { white-space: pre-wrap; "

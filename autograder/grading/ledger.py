@@ -15,7 +15,7 @@ from typing import Any
 
 import nbformat
 
-from .inert import inert_outputs
+from .inert import inert_stored
 from .task import CellScore
 
 # ``check("assignment/property", ...)`` of ``autograder.probe``, not ``studentkit.check("softmax")``
@@ -104,4 +104,4 @@ def annotate(notebook_text: str, notebook: str, test_cells: dict[str, list[str]]
         if cell.get("cell_type") != "code" or not properties:
             continue
         cell["outputs"] = _without_placeholder(cell.get("outputs", [])) + _verdict_outputs(properties, verdicts)
-    return nbformat.writes(inert_outputs(parsed))
+    return nbformat.writes(inert_stored(parsed))

@@ -48,8 +48,9 @@ MAX_REASON_CHARS = 500
 
 
 def reason_of(result: GradingResult) -> str:
-    """The one-line reason, control characters shown as escapes, at most 500 characters."""
-    return "" if result.status == "graded" else printable(result.reason)[:MAX_REASON_CHARS]
+    """The one-line reason (why it was not graded, or which cell ran past its limit), control
+    characters shown as escapes, at most 500 characters."""
+    return printable(result.reason)[:MAX_REASON_CHARS]
 
 
 __all__ = ["MAX_REASON_CHARS", "CellInfo", "cell_scores", "format_score", "reason_of", "sorted_results"]

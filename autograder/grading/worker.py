@@ -11,6 +11,7 @@ touches the course folder: the coordinator writes results.
 from __future__ import annotations
 
 import concurrent.futures
+import re
 import shutil
 import tempfile
 import time
@@ -70,6 +71,25 @@ def _notebooks(task: GradingTask, run: NotebookRun, checks: CheckRun) -> tuple[d
     return kept, dropped
 
 
+def interrupted_cell(task: GradingTask, run: NotebookRun) -> str:
+    """One line naming the cell that nbgrader interrupted at the cell limit (its number and grade
+    id), or "" when no cell ran past it. The run went on after it, so the submission is graded."""
+    if "Timeout waiting for execute reply" not in run.log:
+        return ""
+    for name in sorted(run.notebooks, key=lambda n: task.notebook_order.index(n) if n in task.notebook_order else 0):
+        try:
+            cells = nbformat.reads(run.notebooks[name], as_version=4).cells
+        except Exception:  # noqa: BLE001 - not a notebook: _notebooks reports it
+            continue
+        for number, cell in enumerate(cells, 1):
+            if any(output.get("ename") == "KeyboardInterrupt" for output in cell.get("outputs", [])):
+                grade_id = str((cell.get("metadata", {}).get("nbgrader") or {}).get("grade_id", ""))
+                label = f"cell {number}" + (f" ({grade_id})" if re.fullmatch(r"[\w.-]{1,80}", grade_id) else "")
+                return (f"{name}: {label} ran past the limit of {task.cell_timeout} s a cell and was interrupted; "
+                        "what needed it scored 0")
+    return f"a cell ran past the limit of {task.cell_timeout} s a cell and was interrupted; what needed it scored 0"
+
+
 def _combine(task: GradingTask, run: NotebookRun, checks: CheckRun) -> GradingResult:
     result = GradingResult(task.student, task.assignment, status="graded", log=(run.log + "\n" + checks.log)[-8000:])
     if not run.cells:
@@ -86,6 +106,8 @@ def _combine(task: GradingTask, run: NotebookRun, checks: CheckRun) -> GradingRe
         result.status, result.reason = "failed", f"timed out after {task.notebook_timeout:g} s"
     elif run.exit != 0:
         result.status, result.reason = "failed", run.problem or failure_line(run.log, task, run.out_of_memory)
+    else:
+        result.reason = interrupted_cell(task, run)
     return result
 
 

@@ -54,3 +54,18 @@ def test_feedback_pages_wrap_long_output_lines() -> None:
 
     page = add_content_security_policy("<html><head><title>t</title></head><body><pre>x</pre></body></html>")
     assert "Content-Security-Policy" in page and "white-space: pre-wrap" in page
+
+
+def test_math_becomes_mathml_and_student_tex_cannot_link_or_style() -> None:
+    """Feedback pages run no script, so MathJax cannot typeset them: math is MathML, which the
+    browser renders itself; what TeX can smuggle into MathML (links, styles) is sanitised away."""
+    from nbformat.v4 import new_markdown_cell
+
+    from autograder.grading.inert import inert_notebook
+
+    source = (r"$\frac{e^{o_j}}{\sum_k e^{o_k}}$, $\href{javascript:alert(1)}{x}$, "
+              r"$\style{background:url(http://evil.example)}{y}$ and a typo $\frac{$" "\n\n$$\\ell = -\\log p_y$$")
+    cell = inert_notebook(new_notebook(cells=[new_markdown_cell(source)])).cells[0]
+    assert cell.source.count("<math") == 4 and "<mfrac>" in cell.source and 'display="block"' in cell.source
+    assert "javascript" not in cell.source and "evil.example" not in cell.source and "style=" not in cell.source
+    assert "<code>$\\frac{$</code>" in cell.source, "TeX that does not convert stays as its source"

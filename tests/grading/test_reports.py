@@ -41,11 +41,15 @@ def fabricated() -> list[GradingResult]:
         GradingResult("bob", "softmax", "failed", reason=ODD_REASON),
         GradingResult("李", "softmax", "graded",
                       cells=scored(test_agrees=2, test_stable=0, test_contract=0.1 + 0.2, test_grad=0)),
-        GradingResult("alice", "softmax", "graded", reason="stale text",
+        GradingResult("alice", "softmax", "graded", reason=INTERRUPTED,
                       cells=scored(test_agrees=2, test_stable=0, test_contract=1, test_grad=2.5)),
         GradingResult("Émile", "softmax", "graded", cells=scored(test_stable=2, test_agrees=1)),
         GradingResult("dan", "softmax", "failed", reason="timed out after 900 s", cells=scored(test_agrees=2)),
     ]
+
+
+INTERRUPTED = "softmax.ipynb: cell 4 (softmax-solution) ran past the limit of 60 s a cell and was interrupted"
+"""A graded submission's reason: the cell nbgrader interrupted (the rest of the notebook ran)."""
 
 
 def read_rows(path: Path) -> list[list[str]]:
@@ -63,7 +67,7 @@ def test_grades_csv_rows(tmp_path) -> None:
     write_grades_csv(path, fabricated(), CELLS)
     assert read_rows(path) == [
         ["student", "assignment", "score", "max_score", "status", "reason", "submitted_at", "late"],
-        ["alice", "softmax", "5.5", "7.5", "graded", "", "", ""],
+        ["alice", "softmax", "5.5", "7.5", "graded", INTERRUPTED, "", ""],
         ["bob", "softmax", "0", "7.5", "failed", ODD_REASON, "", ""],
         ["dan", "softmax", "2", "7.5", "failed", "timed out after 900 s", "", ""],
         ["zoë", "softmax", "7.5", "7.5", "graded", "", "", ""],

@@ -470,6 +470,12 @@ def test_feedback_pages_run_and_load_nothing_a_student_wrote(boundary: BoundaryR
                                                                         "application/vnd.jupyter.widget-view+json"))
     assert not any(re.search(LIVE_TAG, str(data.get("text/html", "")), re.I) for data in rich), \
         "the notebook formgrader shows is inert too"
+    from nbconvert.filters.markdown_mistune import markdown2html_mistune  # formgrader's markdown, unsanitised
+
+    stored = nbformat.read(boundary.course / "autograded" / "live-markdown" / ASSIGNMENT / f"{NOTEBOOK}.ipynb", 4)
+    shown = [markdown2html_mistune(cell.source) for cell in stored.cells if cell.cell_type == "markdown"]
+    assert any("[image from the network removed]" in html for html in shown), "the student's markdown is kept"
+    assert not any(re.search(LIVE_TAG, html, re.I) for html in shown), "formgrader renders stored markdown as it is"
 
 
 @pytest.mark.slow
