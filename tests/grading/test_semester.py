@@ -19,6 +19,7 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import nbformat
 import pytest
@@ -26,7 +27,6 @@ import pytest
 from autograder.grading.scores import format_score
 from autograder.grading.usage import check_course
 from autograder.release import REPO_ROOT, nbgrader_env
-from support.browser import chromium
 from support.formgrader import Formgrader, formgrader
 from support.zips import make_zip
 
@@ -99,35 +99,39 @@ def hand_grade(client: Formgrader, student: str, fraction: float, comment: str) 
     return {"submission": submission["id"], "grades": len(grades), "comments": len(comments)}
 
 
-def open_in_formgrader(client: Formgrader, student: str) -> dict[str, str]:
+def open_in_formgrader(browser: Any, client: Formgrader, student: str) -> dict[str, str]:
     """Open ``student``'s submission in formgrader's grading page, as the instructor would."""
     submissions = client.api("GET", f"submitted_notebooks/{ASSIGNMENT}/{ASSIGNMENT}")
     submission = next(item for item in submissions if item["student"] == student)
-    with chromium() as browser:
-        page = browser.new_page()
+    page = browser.new_page()
+    try:
         page.goto(client.page(f"submissions/{submission['id']}/"), wait_until="load")
         page.wait_for_timeout(1000)  # an onerror handler fires once its image has failed
         return {"pwned": page.evaluate("document.body.getAttribute('data-pwned') || ''"),
                 "text": page.inner_text("body")}
+    finally:
+        page.close()
 
 
-def math_on_page(course: Path, student: str) -> dict[str, object]:
+def math_on_page(browser: Any, course: Path, student: str) -> dict[str, object]:
     """How the math of ``student``'s feedback page shows in Chromium, offline: the MathML elements
     (and the formulas of the exercise's text), how the browser lays the first out, and any TeX
     source left for a script that will never run."""
     exercise = nbformat.read(course / "exercises" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb", as_version=4)
     markdown = "\n\n".join(cell.source for cell in exercise.cells if cell.cell_type == "markdown")
     formulas = re.findall(r"\$\$.+?\$\$|\$[^$]+\$", markdown, re.S)
-    with chromium() as browser:
-        page = browser.new_page()
+    page = browser.new_page()
+    try:
         page.goto((course / "feedback" / student / ASSIGNMENT / f"{ASSIGNMENT}.html").as_uri(), wait_until="load")
         return {"count": page.evaluate("document.querySelectorAll('math').length"),
                 "formulas": len(formulas),
                 "display": page.evaluate("getComputedStyle(document.querySelector('math')).display"),
                 "tex_left": [tex for tex in formulas if tex in page.inner_text("body")]}
+    finally:
+        page.close()
 
 
-def walk(base: Path) -> Semester:
+def walk(base: Path, browser: Any) -> Semester:
     (base / "roster.csv").write_text(ROSTER)
     semester = Semester(base / "ml-2027")
     course, steps = semester.course, semester.steps
@@ -146,10 +150,10 @@ def walk(base: Path) -> Semester:
     started = time.monotonic()
     steps["grade"] = autograder("grade", ASSIGNMENT, "--jobs", "2", "--course-dir", str(course))
     semester.grade_seconds = time.monotonic() - started
-    semester.feedback_math = math_on_page(course, "ada")
+    semester.feedback_math = math_on_page(browser, course, "ada")
     with formgrader(course) as client:
         semester.by_hand = hand_grade(client, "grace", 0.5, COMMENT)
-        semester.page = open_in_formgrader(client, "mallory")
+        semester.page = open_in_formgrader(browser, client, "mallory")
     steps["regrade"] = autograder("grade", ASSIGNMENT, "--jobs", "2", "--course-dir", str(course))
     semester.comments_after = comments(course, "grace")
     return semester
@@ -165,8 +169,10 @@ def comments(course: Path, student: str) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def semester(tmp_path_factory: pytest.TempPathFactory) -> Semester:
-    return walk(tmp_path_factory.mktemp("semester"))
+def semester(tmp_path_factory: pytest.TempPathFactory, browser: Any) -> Semester:
+    """The walk, once for the module (``browser``: the session's Chromium; Playwright's sync API
+    allows one at a time)."""
+    return walk(tmp_path_factory.mktemp("semester"), browser)
 
 
 def _rows(course: Path, query: str) -> list[tuple]:
