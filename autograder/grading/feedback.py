@@ -23,7 +23,7 @@ import nbformat
 from autograder.release import nbgrader_env
 
 from .course import STATUS_FILE, Course
-from .inert import add_content_security_policy, inert_notebook, printable
+from .inert import add_content_security_policy, inert_stored, printable
 
 HIDDEN_BLOCK = re.compile(r"[ \t]*### BEGIN HIDDEN TESTS.*?### END HIDDEN TESTS[ \t]*\n?", re.DOTALL)
 
@@ -96,7 +96,7 @@ def _prepare(source: Path, target: Path) -> None:
     note = status_note(source)
     for path in source.iterdir():
         if path.suffix == ".ipynb":
-            notebook = inert_notebook(strip_hidden_tests(nbformat.read(path, as_version=4)))
+            notebook = inert_stored(strip_hidden_tests(nbformat.read(path, as_version=4)))
             if note:
                 notebook.cells.insert(0, nbformat.v4.new_markdown_cell(note))
             nbformat.write(notebook, target / path.name)

@@ -5,7 +5,7 @@ metadata, names, file names in an LMS download) reaches feedback pages, reports 
 instructor's terminal. Here it loses every way to act:
 
 * :func:`inert_stored` (the autograded notebooks, which formgrader renders in the instructor's
-  Jupyter session without sanitising anything) and :func:`inert_notebook` (feedback): rich
+  Jupyter session without sanitising anything, and again on the copies made into feedback): rich
   outputs, markdown cells (rendered to HTML first, so that links and images are tags, math as
   MathML; stored as one HTML block that a markdown renderer passes through) and raw cells pass
   through a maintained sanitiser
@@ -116,13 +116,6 @@ def inert_stored(notebook: Any) -> Any:
         elif cell.get("cell_type") == "raw":
             cell["source"] = clean_html(_text(cell.get("source", "")))
     return notebook
-
-
-def inert_notebook(notebook: Any) -> Any:
-    """The notebook (changed in place) with every output and cell that renders as HTML inert (for
-    feedback: the same as :func:`inert_stored`; nbconvert's own sanitiser, which raw cells pass
-    through, would escape the math's MathML)."""
-    return inert_stored(notebook)
 
 
 WRAPPED_OUTPUT = ("<style>.jp-OutputArea-output pre, .output_area pre, pre { white-space: pre-wrap; "

@@ -61,11 +61,11 @@ def test_math_becomes_mathml_and_student_tex_cannot_link_or_style() -> None:
     browser renders itself; what TeX can smuggle into MathML (links, styles) is sanitised away."""
     from nbformat.v4 import new_markdown_cell
 
-    from autograder.grading.inert import inert_notebook
+    from autograder.grading.inert import inert_stored
 
     source = (r"$\frac{e^{o_j}}{\sum_k e^{o_k}}$, $\href{javascript:alert(1)}{x}$, "
               r"$\style{background:url(http://evil.example)}{y}$ and a typo $\frac{$" "\n\n$$\\ell = -\\log p_y$$")
-    cell = inert_notebook(new_notebook(cells=[new_markdown_cell(source)])).cells[0]
+    cell = inert_stored(new_notebook(cells=[new_markdown_cell(source)])).cells[0]
     assert cell.source.count("<math") == 4 and "<mfrac>" in cell.source and 'display="block"' in cell.source
     assert "javascript" not in cell.source and "evil.example" not in cell.source and "style=" not in cell.source
     assert "<code>$\\frac{$</code>" in cell.source, "TeX that does not convert stays as its source"
