@@ -24,6 +24,7 @@ from autograder.sandbox.users import new_uid
 from autograder.sandbox.views import NOTEBOOK_BYTES, WORK, environment, notebook_view, student_view
 
 from .broker import KernelBroker
+from .cell_timeline import CellTimeline
 from .task import CellScore, GradingTask
 from .untrusted import CappedPipe, load_json
 
@@ -44,6 +45,7 @@ class NotebookRun:
         problem: one line when nbgrader produced no usable result.
         peak_memory: the most bytes the kernel held (where control groups report it).
         out_of_memory: whether the memory limit killed a process of the kernel.
+        timeline: when each code cell started, by the grader's clock (ended with the run).
     """
 
     exit: int | None
@@ -53,6 +55,7 @@ class NotebookRun:
     problem: str = ""
     peak_memory: int | None = None
     out_of_memory: bool = False
+    timeline: CellTimeline | None = None
 
 
 def _task_json(task: GradingTask) -> bytes:
@@ -133,14 +136,21 @@ def run_notebook(task: GradingTask, scratch: Path) -> NotebookRun:
     kernels = _Kernels(task, hidden, scratch)
     broker = KernelBroker(scratch / "broker", kernels.launch, kernels.host_root)
     policy = dataclasses.replace(task.policy, memory_bytes=task.policy.memory_bytes + NOTEBOOK_BYTES)
-    command = [sys.executable, "-I", "-m", "autograder.inside.notebook_run", "--workdir", WORK, "--", *KERNEL_CLIENT]
+    progress_read, progress_write = os.pipe()
+    command = [sys.executable, "-I", "-m", "autograder.inside.notebook_run", "--workdir", WORK,
+               "--progress-fd", str(progress_write), "--", *KERNEL_CLIENT]
     launch = Launch("notebook", command, policy, notebook_view(hidden, policy.scratch_bytes, broker.socket_path),
-                    environment(), new_uid(), cwd=WORK, sandbox=task.sandbox)
+                    environment(), new_uid(), cwd=WORK, pass_fds=(progress_write,), sandbox=task.sandbox)
     host_root = None
     if not task.sandbox:
         host_root = scratch / "notebook"
         host_root.mkdir()
-    notebook = start(launch, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, host_root=host_root)
+    try:
+        notebook = start(launch, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                         host_root=host_root)
+    finally:
+        os.close(progress_write)
+    timeline = CellTimeline(os.fdopen(progress_read, "rb"), task.notebooks)
     try:
         _feed(notebook.process.stdin, _task_json(task))
         output = CappedPipe(notebook.process.stdout, MAX_RESULT_BYTES)
@@ -148,10 +158,11 @@ def run_notebook(task: GradingTask, scratch: Path) -> NotebookRun:
         if task.sandbox:
             kernels.network_fd = _network_of(notebook.child_pid())
             kernels.network_known.set()
-        run = NotebookRun(exit=notebook.wait(task.notebook_timeout))
+        run = NotebookRun(exit=notebook.wait(task.notebook_timeout), timeline=timeline)
     finally:
         broker.close()
         notebook.close()
+        timeline.end()
         if kernels.network_fd is not None:
             os.close(kernels.network_fd)
     run.log, run.peak_memory, run.out_of_memory = log.text(), broker.peak_memory(), broker.oom_kills() > 0

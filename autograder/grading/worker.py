@@ -29,11 +29,11 @@ from .task import GradingResult, GradingTask
 
 __all__ = ["SANDBOX_UIDS", "grade_submission", "stop_all"]
 
-# What a failed nbgrader run means, from its log, most specific first.
+# What a failed nbgrader run means, from its log, most specific first; {where} names the cell.
 FAILURE_PATTERNS = (
-    ("DeadKernelError", "the kernel died (a crash, os._exit or a kill); cells after that scored 0"),
-    ("Kernel died", "the kernel died (a crash, os._exit or a kill); cells after that scored 0"),
-    ("CellTimeoutError", "a cell ran past the time limit and could not be stopped"),
+    ("DeadKernelError", "the kernel died (a crash, os._exit or a kill){where}; cells after that scored 0"),
+    ("Kernel died", "the kernel died (a crash, os._exit or a kill){where}; cells after that scored 0"),
+    ("CellTimeoutError", "a cell ran past the time limit and could not be stopped{where}"),
     ("MissingEntry", "the notebook does not match the assignment (a graded cell is missing or renamed)"),
 )
 
@@ -43,14 +43,16 @@ def stop_all() -> None:
     kill_all()
 
 
-def failure_line(log: str, task: GradingTask | None = None, out_of_memory: bool = False) -> str:
-    """One line saying why nbgrader could not grade the submission."""
+def failure_line(log: str, task: GradingTask | None = None, out_of_memory: bool = False, where: str = "") -> str:
+    """One line saying why nbgrader could not grade the submission; ``where`` names the cell
+    that was running (``softmax.ipynb: cell 7 (softmax-solution)``) when it is known."""
+    where = f" in {where}" if where else ""
     if out_of_memory and task is not None:
-        return (f"the kernel ran out of memory (the limit is {task.policy.memory_bytes / 1024**2:.0f} MiB) "
+        return (f"the kernel ran out of memory (the limit is {task.policy.memory_bytes / 1024**2:.0f} MiB){where} "
                 "and was stopped; cells after that scored 0")
     for pattern, meaning in FAILURE_PATTERNS:
         if pattern in log:
-            return meaning
+            return meaning.format(where=where)
     lines = [line.strip() for line in log.splitlines() if line.strip() and "Please see the" not in line]
     errors = [line for line in lines if "Error" in line or "ERROR" in line]
     return (errors or lines or ["nbgrader produced no output"])[-1][:300]
@@ -82,30 +84,49 @@ def interrupted_cell(task: GradingTask, run: NotebookRun) -> str:
         except Exception:  # noqa: BLE001 - not a notebook: _notebooks reports it
             continue
         for number, cell in enumerate(cells, 1):
-            if any(output.get("ename") == "KeyboardInterrupt" for output in cell.get("outputs", [])):
+            errors = {output.get("ename") for output in cell.get("outputs", [])}
+            if errors & {"KeyboardInterrupt", "CellTimeoutError"}:
                 grade_id = str((cell.get("metadata", {}).get("nbgrader") or {}).get("grade_id", ""))
                 label = f"cell {number}" + (f" ({grade_id})" if re.fullmatch(r"[\w.-]{1,80}", grade_id) else "")
-                return (f"{name}: {label} ran past the limit of {task.cell_timeout} s a cell and was interrupted; "
+                ending = "was interrupted" if "KeyboardInterrupt" in errors else "ignored the interrupt"
+                return (f"{name}: {label} ran past the limit of {task.cell_timeout} s a cell and {ending}; "
                         "what needed it scored 0")
     return f"a cell ran past the limit of {task.cell_timeout} s a cell and was interrupted; what needed it scored 0"
+
+
+def timed_out(task: GradingTask, run: NotebookRun) -> str:
+    """One line for a run the notebook's wall clock stopped: which cell was running, and which
+    first ran past the cell limit (a cell that ignored the interrupt holds up every cell after it)."""
+    line = f"timed out after {task.notebook_timeout:g} s (the limit for the whole notebook)"
+    if run.timeline is None or run.timeline.last is None:
+        return line
+    running, first = run.timeline.last, run.timeline.first_past(task.cell_timeout)
+    line += f" while {running.label()} was running"
+    if first is not None:
+        line += f"; {first.label()} was the first to run past the limit of {task.cell_timeout} s a cell"
+    return line
+
+
+def failed_run(task: GradingTask, run: NotebookRun) -> str:
+    """One line saying why nbgrader did not finish the run."""
+    if run.exit is None:
+        return timed_out(task, run)
+    where = run.timeline.last.label() if run.timeline is not None and run.timeline.last is not None else ""
+    return run.problem or failure_line(run.log, task, run.out_of_memory, where)
 
 
 def _combine(task: GradingTask, run: NotebookRun, checks: CheckRun) -> GradingResult:
     result = GradingResult(task.student, task.assignment, status="graded", log=(run.log + "\n" + checks.log)[-8000:])
     if not run.cells:
-        result.status = "failed"
-        result.reason = (f"timed out after {task.notebook_timeout:g} s" if run.exit is None
-                         else run.problem or failure_line(run.log, task, run.out_of_memory))
+        result.status, result.reason = "failed", failed_run(task, run)
         return result
     result.cells, result.notes = reconcile(run.cells, task.test_cells, checks.ledger)
     result.autograded, dropped = _notebooks(task, run, checks)
     result.notes += dropped
     if checks.stopped:
         result.notes.append(f"the hidden checks were stopped after {task.notebook_timeout:g} s")
-    if run.exit is None:
-        result.status, result.reason = "failed", f"timed out after {task.notebook_timeout:g} s"
-    elif run.exit != 0:
-        result.status, result.reason = "failed", run.problem or failure_line(run.log, task, run.out_of_memory)
+    if run.exit is None or run.exit != 0:
+        result.status, result.reason = "failed", failed_run(task, run)
     else:
         result.reason = interrupted_cell(task, run)
     return result

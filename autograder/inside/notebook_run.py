@@ -5,7 +5,8 @@ loopback it shares with the kernel, a memory-backed ``DIR``), never beside the c
 the task as JSON on standard input (the submitted notebooks, the course's ``nbgrader_config.py``
 and a copy of its gradebook), builds a scratch course in ``DIR``, runs plain ``nbgrader
 autograde`` in this process, and writes one JSON object on standard output: the exit status,
-nbgrader's cell scores and the autograded notebooks. The kernel nbgrader asks for is started by
+nbgrader's cell scores and the autograded notebooks; with ``--progress-fd``, a line per code cell
+as it starts. The kernel nbgrader asks for is started by
 the grader in another sandbox (see :mod:`.kernel_client`); nothing it writes reaches ``DIR``.
 """
 
@@ -45,13 +46,18 @@ def _write_kernelspec(jupyter: Path, command: list[str]) -> None:
     (folder / "kernel.json").write_text(json.dumps(spec))
 
 
-def _autograde(task: dict[str, Any]) -> int:
-    """Plain ``nbgrader autograde`` of the one submission, in this process; its exit status."""
+def _autograde(task: dict[str, Any], progress_fd: int | None) -> int:
+    """Plain ``nbgrader autograde`` of the one submission, in this process; its exit status.
+    With ``progress_fd``, each code cell is reported there before it runs (see :mod:`.cell_progress`)."""
     from nbgrader.apps.autogradeapp import AutogradeApp
+    from traitlets.config import Config
+
+    from .cell_progress import reporting_config
 
     argv = [task["assignment"], "--student", task["student"], "--force"]
+    config = reporting_config(progress_fd) if progress_fd is not None else Config()
     try:
-        AutogradeApp.launch_instance(argv=argv)
+        AutogradeApp.launch_instance(argv=argv, config=config)
     except SystemExit as stop:
         return stop.code if isinstance(stop.code, int) else 1
     return 0
@@ -79,6 +85,7 @@ def _autograded(task: dict[str, Any], course: Path) -> dict[str, str]:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="autograder.inside.notebook_run")
     parser.add_argument("--workdir", type=Path, required=True)
+    parser.add_argument("--progress-fd", type=int, help="a pipe for a line per code cell about to run")
     parser.add_argument("kernel_command", nargs=argparse.REMAINDER, help="the kernel launcher, after --")
     options = parser.parse_args(argv)
     result_out = os.fdopen(os.dup(sys.stdout.fileno()), "w")
@@ -90,7 +97,7 @@ def main(argv: list[str] | None = None) -> None:
     _write_kernelspec(jupyter, [part for part in options.kernel_command if part != "--"])
     os.environ["JUPYTER_PATH"] = str(jupyter)
     os.chdir(course)
-    result: dict[str, Any] = {"exit": _autograde(task)}
+    result: dict[str, Any] = {"exit": _autograde(task, options.progress_fd)}
     try:
         result["cells"] = _scores(task, course)
         result["notebooks"] = _autograded(task, course)

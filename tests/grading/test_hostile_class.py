@@ -25,8 +25,9 @@ from autograder.catalog import read_assignment
 from autograder.grading.scores import format_score
 from autograder.release import nbgrader_env
 from support.dask_cluster import loopback_cluster
-from support.hostile_class import (ASSIGNMENT, END_TO_END, HONEST, KERNEL_KILLERS, NO_SOFTMAX,
-                                   STOPPED_BEFORE_SOFTMAX, WITH_WRONG_SOFTMAX, build_class)
+from support.hostile_class import (ANSWER_CELL, ASSIGNMENT, END_TO_END, HONEST, KERNEL_KILLERS, NO_SOFTMAX,
+                                   NOTEBOOK, STOPPED_BEFORE_SOFTMAX, WITH_WRONG_SOFTMAX,
+                                   build_class)
 from support.nbgrader_course import ScratchCourse
 from support.processes import sandboxed_processes
 
@@ -202,6 +203,9 @@ def test_broken_submissions_get_one_line_reasons(hostile: HostileRun) -> None:
     for student, words in expected.items():
         row = hostile.grades[student]
         assert row["status"] == "failed" and words in row["reason"] and "\n" not in row["reason"], (student, row)
+    for student in KERNEL_KILLERS:  # the cell is named although nbgrader left no executed notebook
+        assert f" in {NOTEBOOK}.ipynb: cell " in hostile.grades[student]["reason"], hostile.grades[student]
+        assert f"({ANSWER_CELL});" in hostile.grades[student]["reason"], hostile.grades[student]
 
 
 @pytest.mark.slow

@@ -406,6 +406,8 @@ def test_no_process_or_control_group_of_the_run_survives(boundary: BoundaryRun) 
 def test_a_stuck_check_ends_at_the_judges_deadline(boundary: BoundaryRun) -> None:
     row = boundary.grades[STALLS]
     assert float(row["score"]) <= score(boundary, CONTROL)
+    assert re.search(rf"{NOTEBOOK}\.ipynb: cell \d+ \([\w-]+\) (ran|was the first to run) past the limit of 10 s a cell",
+                     row["reason"]), row
     assert boundary.seconds < 600, "one stuck submission held up the class"
 
 
