@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import nbformat
@@ -12,6 +14,14 @@ from nbformat.v4 import new_code_cell, new_notebook
 from studentkit.plotting import TrainingPlot
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+def test_importing_the_plot_costs_no_matplotlib_until_a_plot_is_made() -> None:
+    """A graded run imports TrainingPlot in its setup cell but never plots: it must not pay for matplotlib."""
+    probe = ("import sys\nfrom studentkit.plotting import TrainingPlot\nbefore = 'matplotlib' in sys.modules\n"
+             "TrainingPlot(num_epochs=2, live=False)\nprint(before, 'matplotlib.figure' in sys.modules)")
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120)
+    assert result.stdout.split() == ["False", "True"], result.stderr[-2000:]
 
 
 def test_static_plot_records_history_and_renders(tmp_path: Path) -> None:
