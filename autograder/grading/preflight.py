@@ -5,9 +5,9 @@ a sandbox that cannot start one), every student fails for the same reason and th
 their code. So before a class is graded, the course's solution notebooks are graded as one more
 submission; unless they get full marks, ``grade`` stops with one line and grades no one. A passing
 preflight is cached (``~/.cache/softmax-course/preflight/``) under a key of everything it depends on:
-the solution and the gradebook's test cells, the versions of Python, torch and nbgrader, the grader's
-own code, the sandbox setting and the memory limit. Its time sets the default time limits
-(:func:`derived_limits`).
+the solution and the gradebook's test cells, the versions of Python, torch, nbgrader, nbclient and
+ipykernel, the code of the grader and of ``studentkit``, the sandbox setting and the memory limit.
+Its time sets the default time limits (:func:`derived_limits`).
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ import hashlib
 import json
 import os
 import sys
+from importlib import metadata
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable
@@ -53,18 +54,20 @@ def solution_notebooks(course: Course, assignment: str, names: list[str]) -> dic
 
 
 def environment_key(task: GradingTask) -> str:
-    """What a preflight's outcome depends on, hashed (see the module docstring)."""
-    import nbgrader
-    import torch
+    """What a preflight's outcome depends on, hashed (see the module docstring). Versions are read
+    from the installed distributions: importing torch here would cost every ``grade`` a second or two."""
+    import studentkit
 
     digest = hashlib.sha256()
-    for part in (sys.version, torch.__version__, nbgrader.__version__, str(task.sandbox), str(task.policy.memory_bytes),
+    versions = [f"{name} {metadata.version(name)}" for name in ("torch", "nbgrader", "nbclient", "ipykernel")]
+    for part in (sys.version, *versions, str(task.sandbox), str(task.policy.memory_bytes),
                  json.dumps(task.test_cells, sort_keys=True), json.dumps(task.locked_sources, sort_keys=True)):
         digest.update(part.encode() + b"\0")
     for name, data in sorted(task.notebooks.items()):
         digest.update(name.encode() + b"\0" + data)
-    for source in sorted(PACKAGE.rglob("*.py")):
-        digest.update(source.read_bytes())
+    for package in (PACKAGE, Path(studentkit.__file__).resolve().parent):
+        for source in sorted(package.rglob("*.py")):
+            digest.update(source.read_bytes())
     return digest.hexdigest()[:32]
 
 

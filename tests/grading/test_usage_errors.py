@@ -94,3 +94,13 @@ def test_a_mistyped_student_is_a_usage_error_naming_who_submitted(template: Path
     out, err = run("grade", "softmax", "--student", "ada", "--student", "alna", "--course-dir", str(root))
     assert out == "rc 2 heavy []", (out, err)
     assert "--student 'alna'" in err and "submissions from: ada, alan" in err and "'ada'" not in err
+
+
+def test_the_grading_coordinator_never_imports_torch() -> None:
+    """torch runs in the sandboxes only; the coordinator (gradebook, reports, the preflight's cache key)
+    would pay a second or two for it on every ``grade``."""
+    probe = ("import sys\nfrom autograder.grading import batch, preflight\nfrom autograder.grading.task import GradingTask\n"
+             "preflight.environment_key(GradingTask('a', 'softmax', {}, b'', b'', '/nowhere'))\n"
+             "from studentkit.data.cache import cache_dir\ncache_dir()\nprint('torch' in sys.modules)")
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120)
+    assert result.stdout.strip() == "False", result.stderr[-2000:]
