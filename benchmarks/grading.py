@@ -32,8 +32,8 @@ TARGET_TOTAL_S, TARGET_CLASS, TARGET_RATIO = 300.0, 100, 3.0
 def grade_batch(course: ScratchCourse, jobs: int, *extra: str) -> dict[str, float]:
     """Run the batch grader on the whole class.
 
-    Returns wall seconds, CPU seconds of the whole process tree (sampled, kernels included), the
-    exit status, and ``last_result_s``: when the grader reported its last submission (from its
+    Returns wall seconds, CPU seconds of the whole process tree (sampled, kernels included) and
+    by process name (``cpu_by_process``), the exit status, and ``last_result_s``: when the grader reported its last submission (from its
     progress lines, one per submission on a non-terminal), so that ``wall_s - last_result_s`` is
     what it does after grading (feedback, reports).
     """
@@ -52,7 +52,8 @@ def grade_batch(course: ScratchCourse, jobs: int, *extra: str) -> dict[str, floa
                 last = time.perf_counter() - start
     wall = time.perf_counter() - start
     sampler.stop()
-    return {"wall_s": wall, "cpu_s": sampler.cpu_s, "returncode": process.returncode, "last_result_s": last}
+    return {"wall_s": wall, "cpu_s": sampler.cpu_s, "returncode": process.returncode, "last_result_s": last,
+            "cpu_by_process": sampler.cpu_by_name()}
 
 
 def grade_plain(course: ScratchCourse, students: list[str]) -> dict[str, object]:

@@ -4,7 +4,7 @@ Each piece is timed directly: interpreter start, ``import torch``, nbgrader's st
 sandbox, a kernel's start (plain and sandboxed), ``import torch`` in it, the end-to-end
 retraining in the sandboxed kernel (with one torch thread, as the check runs it, and with
 torch's default), the judge process plain nbgrader starts; then one right submission graded
-whole by each grader.
+whole by each grader, and the batch grader's CPU split by process.
 """
 
 from __future__ import annotations
@@ -91,7 +91,8 @@ def _one_submission(scratch: Path) -> dict[str, dict[str, float]]:
     course = ScratchCourse.create(scratch / "course-one")
     course.submit("one", model_answers(course.solution_path))
     twin, bare = course.copy(scratch / "course-one-plain"), course.copy(scratch / "course-one-bare")
-    batch = grade_batch(course, 1)["wall_s"]
+    batch_run = grade_batch(course, 1)
+    batch = batch_run["wall_s"]
     plain, _ = run_command(twin.command("autograde", twin.assignment, "--student", "one"), cwd=str(twin.root),
                            env=nbgrader_env())
     no_feedback = grade_batch(bare, 1, "--no-feedback")["wall_s"]
@@ -99,7 +100,31 @@ def _one_submission(scratch: Path) -> dict[str, dict[str, float]]:
              for name, total, c in [("batch", batch, course), ("plain", plain, twin)]}
     whole["batch"]["feedback"] = batch - no_feedback
     whole["plain"]["feedback"] = 0.0
+    whole["batch"]["cpu_by_process"] = batch_run["cpu_by_process"]
     return whole
+
+
+PROCESSES = [
+    ("autograder.inside.check_run", "check: the code cells again, then the hidden checks (the retraining among them)"),
+    ("ipykernel_launcher", "kernel: the notebook's cells for nbgrader"),
+    ("autograder.judge", "judge: the cases, the reference, the verdicts"),
+    ("autograder.inside.notebook_run", "notebook: nbgrader autograde in its sandbox"),
+    ("autograder grade", "coordinator: gradebook, reports, summary (no torch)"),
+    ("nbgrader generate_feedback", "HTML feedback"),
+]
+
+
+def _cpu_table(cpu: dict[str, float]) -> Table:
+    """CPU seconds by process of the batch grader's run of one submission."""
+    table = Table("CPU of that submission in the batch grader, by process (sampled every 0.1 s)",
+                  ["process", "what it does", "CPU seconds"])
+    named = dict(PROCESSES)
+    for name, seconds_used in sorted(cpu.items(), key=lambda item: -item[1]):
+        if seconds_used >= 0.05:
+            table.add(f"`{name}`", named.get(name, "helpers (bubblewrap, nsenter, the rlimits helper)"),
+                      seconds(seconds_used))
+    table.add("all", "", seconds(sum(cpu.values())))
+    return table
 
 
 def _whole_table(whole: dict[str, dict[str, float]]) -> Table:
@@ -153,7 +178,8 @@ def run(config: BenchConfig) -> Section:
                      "batch 256, lr 0.1, the course's loader). "
                      "Then one right submission graded by each grader, split by the cell timestamps nbgrader "
                      "records in the autograded notebook.")
-    section.tables += [_table(times, repeats, config.retrain_epochs), _whole_table(whole)]
+    section.tables += [_table(times, repeats, config.retrain_epochs), _whole_table(whole),
+                       _cpu_table(whole["batch"]["cpu_by_process"])]
     default, single = times["retrain_default"], times["retrain_one_thread"]
     section.notes.append(f"In the sandboxed kernel the retraining took {single:.1f} s with one thread (as the "
                          f"end-to-end check runs it) and {default:.1f} s with torch's default thread count "

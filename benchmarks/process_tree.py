@@ -140,6 +140,15 @@ class TreeSampler(threading.Thread):
             by_name[label] = max(by_name.get(label, 0), size)
         return by_name
 
+    def cpu_by_name(self) -> dict[str, float]:
+        """CPU seconds of the processes of each name, summed (as sampled: a process's last
+        tenth of a second may be missed)."""
+        by_name: dict[str, float] = {}
+        for key, cpu in self.cpu.items():
+            label = self.labels.get(key, "?")
+            by_name[label] = by_name.get(label, 0.0) + cpu
+        return by_name
+
 
 def measure_command(command: Sequence[str], *, cwd: str | None = None, env: dict[str, str] | None = None,
                     interval: float = 0.1) -> TreeUsage:
