@@ -185,7 +185,7 @@ PROPERTIES = [
           model_extreme_cases, _model,
           "stay in log space: log softmax(o)_y = o_y - c - log(sum_k exp(o_k - c)) with c = max_k o_k"),
     _prop("model_nll", "gradient", "lets gradients flow back to the logits correctly", model_gradient_cases,
-          gradients_match(reference_model_nll),
+          all_of(_model, gradients_match(reference_model_nll)),
           "use differentiable torch operations; no .detach(), .item() or .numpy()"),
     _prop("model_nll", "contract", "returns a 0-dim tensor in the logits' dtype and device, inputs unchanged",
           model_contract_cases, all_of(keeps_inputs(), _model),

@@ -163,7 +163,7 @@ PROPERTIES = [
               "exp(1000) is inf: 1 / (1 + inf) is still right but its gradient is nan. Only ever exponentiate "
               "-|z| (formed with torch.where), in both branches of torch.where"),
     _property("sigmoid_gradient", "sigmoid", "has the correct gradient, also at z = 0",
-              sigmoid_gradient_cases, gradients_match(sigmoid),
+              sigmoid_gradient_cases, all_of(_SIGMOID, gradients_match(sigmoid)),
               "PyTorch gives torch.abs a gradient of 0 at 0; choose the branch with torch.where instead"),
     _property("bce_matches_reference", "binary_cross_entropy",
               "matches the reference on ordinary logits with 0/1 and soft labels", bce_random_cases, _BCE,
@@ -174,7 +174,7 @@ PROPERTIES = [
               "log(sigmoid(z)) is log(0) once sigmoid underflows; rewrite the loss so that exp only "
               "ever sees -|z|"),
     _property("bce_gradient", "binary_cross_entropy", "has the correct gradients, also at z = 0",
-              bce_gradient_cases, gradients_match(binary_cross_entropy),
+              bce_gradient_cases, all_of(_BCE, gradients_match(binary_cross_entropy)),
               "the derivative with respect to z is sigmoid(z) - y, which is 1/2 - y at z = 0; "
               "torch.abs, clamp and relu have one-sided gradients at 0"),
     _property("two_class_logits", "two_class_logits", "returns the (n, 2) logits [z, 0], with gradients",

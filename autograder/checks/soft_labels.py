@@ -66,7 +66,7 @@ PROPERTIES = [
               "compute log-probabilities as logits - logsumexp(logits); a class whose target is 0 must add "
               "exactly 0, even where its log-probability is -inf (0 * -inf is nan)"),
     _property("soft_ce_gradient", "soft_cross_entropy", "lets gradients flow back to logits and targets correctly",
-              soft_ce_gradient_cases, gradients_match(soft_cross_entropy),
+              soft_ce_gradient_cases, all_of(_CE, gradients_match(soft_cross_entropy)),
               "build the loss from differentiable torch operations; no .detach(), .numpy() or torch.no_grad()"),
     _property("ece_matches_reference", "expected_calibration_error",
               "matches the reference on random predictions with 15 bins", ece_random_cases, _ECE, _ECE_HINT,

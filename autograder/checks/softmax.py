@@ -102,7 +102,7 @@ SOFTMAX = Contract("softmax", (
            contract_cases, all_of(keeps_inputs(), _matches),
            "avoid in-place operations on `logits` (like `-=`) and do not convert to another dtype"),
     Clause("gradient", "lets gradients flow back to the logits correctly", gradient_cases,
-           gradients_match(reference_softmax),
+           all_of(_matches, gradients_match(reference_softmax)),
            "build the result from differentiable torch operations; no .detach(), .numpy() or torch.no_grad()"),
     Clause("from_scratch", "is written from scratch (no library softmax)", scratch_cases,
            all_of(avoids_calls(FORBIDDEN), _matches),
