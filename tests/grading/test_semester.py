@@ -240,6 +240,7 @@ def test_feedback_says_in_words_why_grading_stopped(semester: Semester) -> None:
     assert "A cell ran past its time limit" in page and "softmax-solution" in page
     assert page.index("A cell ran past its time limit") < page.index("Exercise: a numerically stable softmax"), \
         "the note comes before the exercise's first cell"
+    assert "KeyError" not in page, "the hidden cells after the interrupted one still carry the judge's verdicts"
     math = semester.feedback_math
     assert math["count"] == math["formulas"] > 0, "each formula of the exercise is MathML"
     assert "math" in str(math["display"]), "Chromium lays it out as math"
