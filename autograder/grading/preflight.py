@@ -16,8 +16,8 @@ import hashlib
 import json
 import os
 import sys
-from importlib import metadata
 from dataclasses import dataclass, replace
+from importlib import metadata
 from pathlib import Path
 from typing import Callable
 

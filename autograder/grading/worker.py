@@ -11,7 +11,6 @@ touches the course folder: the coordinator writes results.
 from __future__ import annotations
 
 import concurrent.futures
-import re
 import shutil
 import tempfile
 import time
@@ -22,6 +21,7 @@ import nbformat
 from autograder.sandbox.process import kill_all
 from autograder.sandbox.users import SANDBOX_UIDS
 
+from .cell_timeline import GRADE_ID, CellStart
 from .check_stage import CheckRun, run_checks
 from .ledger import annotate, reconcile
 from .notebook_stage import NotebookRun, run_notebook
@@ -87,9 +87,9 @@ def interrupted_cell(task: GradingTask, run: NotebookRun) -> str:
             errors = {output.get("ename") for output in cell.get("outputs", [])}
             if errors & {"KeyboardInterrupt", "CellTimeoutError"}:
                 grade_id = str((cell.get("metadata", {}).get("nbgrader") or {}).get("grade_id", ""))
-                label = f"cell {number}" + (f" ({grade_id})" if re.fullmatch(r"[\w.-]{1,80}", grade_id) else "")
+                label = CellStart(0.0, name, number, grade_id if GRADE_ID.fullmatch(grade_id) else "").label()
                 ending = "was interrupted" if "KeyboardInterrupt" in errors else "ignored the interrupt"
-                return (f"{name}: {label} ran past the limit of {task.cell_timeout} s a cell and {ending}; "
+                return (f"{label} ran past the limit of {task.cell_timeout} s a cell and {ending}; "
                         "what needed it scored 0")
     return f"a cell ran past the limit of {task.cell_timeout} s a cell and was interrupted; what needed it scored 0"
 
@@ -125,7 +125,7 @@ def _combine(task: GradingTask, run: NotebookRun, checks: CheckRun) -> GradingRe
     result.notes += dropped
     if checks.stopped:
         result.notes.append(f"the hidden checks were stopped after {task.notebook_timeout:g} s")
-    if run.exit is None or run.exit != 0:
+    if run.exit != 0:  # None: stopped at the wall clock
         result.status, result.reason = "failed", failed_run(task, run)
     else:
         result.reason = interrupted_cell(task, run)

@@ -78,10 +78,10 @@ def load_cache(expected: Fingerprint, path: Path | None = None) -> dict[str, Any
     truncated, of another version, or was built from other source files.  The
     caller still checks shapes and class counts of the returned tensors.
     """
+    import torch  # here: where the cache lives is known without torch (the grader asks that)
+
     path = cache_file() if path is None else path
     try:
-        import torch  # here: where the cache lives is known without torch (the grader asks that)
-
         content = torch.load(path, map_location="cpu", weights_only=True)
     except Exception:  # missing, truncated or garbage: all just mean "rebuild"
         return None
@@ -109,6 +109,8 @@ def save_cache(
     Returns the cache path, or ``None`` if it could not be written (e.g. a
     read-only home folder); that is only a warning, since the data is fine.
     """
+    import torch
+
     path = cache_file() if path is None else path
     content = {"version": CACHE_VERSION, "fingerprint": expected, "source": source}
     content.update({name: tensor.contiguous() for name, tensor in tensors.items()})
@@ -119,8 +121,6 @@ def save_cache(
             dir=path.parent, prefix=f".{path.name}.", suffix=".tmp", delete=False
         ) as tmp:
             tmp_name = tmp.name
-            import torch
-
             torch.save(content, tmp)  # no fsync: a cache damaged by a crash is just rebuilt
         # Temporary files are private (0600); the cache is shared data (e.g. with grading sandboxes).
         os.chmod(tmp_name, 0o644 & ~_current_umask())
