@@ -101,3 +101,10 @@ def test_the_reporting_step_takes_the_place_of_nbgraders_execute_and_reports_cod
     cell_progress._progress = None
     with os.fdopen(read_end, "rb") as reports:
         assert reports.read().splitlines() == [b'["softmax.ipynb", 3, "answer"]']
+
+
+def test_a_flood_on_the_progress_pipe_is_read_in_bounded_pieces_and_names_nothing() -> None:
+    """Megabytes without a newline, then many forged lines: read in pieces of bounded size, none kept."""
+    timeline = timeline_of(b"x" * 4_000_000, b"\n", report("other.ipynb", 1, "x") * 20_000,
+                           b'["softmax.ipynb", 2, "' + b"a" * 600 + b'"]\n')
+    assert timeline.last is None and timeline.first_past(0) is None
