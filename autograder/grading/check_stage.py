@@ -24,7 +24,7 @@ import nbformat
 
 from autograder.sandbox.process import Launch, Sandboxed, start
 from autograder.sandbox.users import new_uid
-from autograder.sandbox.views import WORK, environment, judge_view, student_view
+from autograder.sandbox.views import WORK, environment, judge_view, judge_warm, student_view, student_warm
 
 from .task import GradingTask
 from .untrusted import CappedPipe
@@ -90,12 +90,12 @@ def _launches(task: GradingTask, scratch: Path, judge_fd: int, check_fd: int) ->
                              "--channel-fd", str(judge_fd), "--deadline", str(task.cell_timeout),
                              "--ready-timeout", str(task.notebook_timeout)],
                    judge_policy, judge_view(hidden, policy.scratch_bytes), environment(), new_uid(), cwd=WORK,
-                   pass_fds=(judge_fd,), sandbox=task.sandbox)
+                   pass_fds=(judge_fd,), sandbox=task.sandbox, warm=judge_warm())
     check = Launch("check", [sys.executable, "-I", "-m", "autograder.inside.check_run", "--channel-fd", str(check_fd),
                              "--cell-timeout", str(task.cell_timeout)],
                    policy, student_view(hidden, policy.scratch_bytes, policy.work_bytes),
                    environment(NBGRADER_EXECUTION="autograde"), new_uid(), cwd=WORK, pass_fds=(check_fd,),
-                   sandbox=task.sandbox)
+                   sandbox=task.sandbox, warm=student_warm())
     return judge, check
 
 

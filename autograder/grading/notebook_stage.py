@@ -21,7 +21,8 @@ from pathlib import Path
 
 from autograder.sandbox.process import INSIDE, Launch, start
 from autograder.sandbox.users import new_uid
-from autograder.sandbox.views import NOTEBOOK_BYTES, WORK, environment, notebook_view, student_view
+from autograder.sandbox.views import (NOTEBOOK_BYTES, WORK, environment, notebook_view, notebook_warm, student_view,
+                                      student_warm)
 
 from .broker import KernelBroker
 from .cell_timeline import CellTimeline
@@ -103,7 +104,7 @@ class _Kernels:
         command = [sys.executable, "-I", "-m", "ipykernel_launcher", "-f", f"{INSIDE}/kernel.json"]
         return Launch("kernel", command, policy, student_view(self.hidden, policy.scratch_bytes, policy.work_bytes),
                       env, new_uid(), cwd=WORK, data_files={f"{INSIDE}/kernel.json": connection_file},
-                      network_fd=self.network_fd, sandbox=self.task.sandbox)
+                      network_fd=self.network_fd, sandbox=self.task.sandbox, warm=student_warm())
 
     def host_root(self) -> Path | None:
         if self.task.sandbox:
@@ -140,7 +141,8 @@ def run_notebook(task: GradingTask, scratch: Path) -> NotebookRun:
     command = [sys.executable, "-I", "-m", "autograder.inside.notebook_run", "--workdir", WORK,
                "--progress-fd", str(progress_write), "--", *KERNEL_CLIENT]
     launch = Launch("notebook", command, policy, notebook_view(hidden, policy.scratch_bytes, broker.socket_path),
-                    environment(), new_uid(), cwd=WORK, pass_fds=(progress_write,), sandbox=task.sandbox)
+                    environment(), new_uid(), cwd=WORK, pass_fds=(progress_write,), sandbox=task.sandbox,
+                    warm=notebook_warm())
     host_root = None
     if not task.sandbox:
         host_root = scratch / "notebook"

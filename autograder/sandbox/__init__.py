@@ -5,6 +5,8 @@
 * :mod:`.cgroup`: a control group per sandbox (memory and process caps; a sure way to kill it).
 * :mod:`.limits`: ``python -I limits.py``: applies rlimits and drops to the sandbox's user, inside.
 * :mod:`.process`: starts one sandboxed program and keeps hold of it.
+* :mod:`.forked`: warm starts: the program forked into its sandbox from a zygote of its kind.
+* :mod:`.zygote`: ``python -I zygote.py``: the fork server itself (imports once, forks per program).
 * :mod:`.views`: what the kernel, check, notebook and judge sandboxes see, and their environment.
 * :mod:`.users`: a user id of its own for every sandbox.
 """

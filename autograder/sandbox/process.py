@@ -10,22 +10,27 @@ Paths a program sees only inside its sandbox live under :data:`INSIDE` (``/run/s
 plain process, and :data:`INSIDE` becomes a private host folder: memory-backed folders are made
 there, data files written there and placed files linked there, and every argument and
 environment value that names a path under :data:`INSIDE` is rewritten to match.
+
+A launch with a :class:`~.forked.Warm` (run as root) is started warm: bubblewrap builds the same
+sandbox around a placeholder, and the program is forked into it from a zygote (:mod:`.forked`).
 """
 
 from __future__ import annotations
 
-import json
 import os
-import signal
 import subprocess
+import sys
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
-from . import cgroup
+from . import cgroup, forked
 from .bwrap import Mounts, sandbox_command
+from .forked import Warm
+from .limits import parse as parse_limits
 from .policy import SandboxPolicy
+from .sandboxed import Sandboxed, kill_all
 
 INSIDE = "/run/sandbox"
 
@@ -47,6 +52,8 @@ class Launch:
         network_fd: an open ``/proc/<pid>/ns/net`` of a sandbox whose loopback it shares; None
             for a network namespace of its own with nothing in it.
         sandbox: False runs it as a plain process (see the module docstring).
+        warm: for a ``python -I -m MODULE ...`` command, the zygote that can fork it warm
+            (see :mod:`.forked`); None always starts it cold.
     """
 
     name: str
@@ -60,101 +67,7 @@ class Launch:
     pass_fds: tuple[int, ...] = ()
     network_fd: int | None = None
     sandbox: bool = True
-
-
-_live: set["Sandboxed"] = set()
-_live_lock = threading.Lock()
-
-
-def kill_all() -> None:
-    """Kill every sandbox this process started and has not closed (on an interrupt)."""
-    with _live_lock:
-        running = list(_live)
-    for sandboxed in running:
-        sandboxed.kill()
-
-
-class Sandboxed:
-    """A started program: its bwrap process and its control group."""
-
-    def __init__(self, process: subprocess.Popen, group: cgroup.ResourceGroup | None,
-                 info: IO[bytes] | None) -> None:
-        self.process, self.group, self._info = process, group, info
-        self._child_pid: int | None = None
-        self._peak: int | None = None
-        self._oom_kills = 0
-        self._closed = False
-        with _live_lock:
-            _live.add(self)
-
-    @property
-    def pid(self) -> int:
-        return self.process.pid
-
-    def child_pid(self, timeout: float = 30.0) -> int:
-        """The host pid of the program inside (bwrap's ``--info-fd``); the process itself without sandbox."""
-        if self._info is None:
-            return self.process.pid
-        if self._child_pid is None:
-            text = _read_with_timeout(self._info, timeout)
-            self._child_pid = int(json.loads(text)["child-pid"])
-        return self._child_pid
-
-    def wait(self, timeout: float | None = None) -> int | None:
-        """The exit status, or None if it is still running after ``timeout`` seconds."""
-        try:
-            return self.process.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            return None
-
-    def kill(self) -> None:
-        """Kill every process it started (never raises)."""
-        try:
-            os.killpg(self.process.pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
-        if self.group is not None:
-            self.group.kill()
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            pass
-
-    def peak_memory(self) -> int | None:
-        """The most bytes its control group held (kept after :meth:`close`); None without a group."""
-        if self.group is not None and self._peak is None:
-            return self.group.peak_memory()
-        return self._peak
-
-    def oom_kills(self) -> int:
-        """How many of its processes the memory limit killed (kept after :meth:`close`)."""
-        if self.group is not None and not self._closed:
-            return self.group.oom_kills()
-        return self._oom_kills
-
-    def close(self) -> None:
-        """Kill what is left and remove the control group (its peak memory is kept)."""
-        if self._closed:
-            return
-        self._closed = True
-        self.kill()
-        with _live_lock:
-            _live.discard(self)
-        if self.group is not None:
-            self._peak, self._oom_kills = self.group.peak_memory(), self.group.oom_kills()
-            self.group.remove()
-        if self._info is not None:
-            self._info.close()
-
-
-def _read_with_timeout(stream: IO[bytes], timeout: float) -> str:
-    chunks: list[bytes] = []
-    reader = threading.Thread(target=lambda: chunks.append(stream.read(4096)), daemon=True)
-    reader.start()
-    reader.join(timeout)
-    if reader.is_alive() or not chunks or not chunks[0]:
-        raise RuntimeError("the sandbox did not report its process id")
-    return chunks[0].decode(errors="replace")
+    warm: Warm | None = None
 
 
 def _feed(fd: int, content: bytes) -> None:
@@ -210,6 +123,40 @@ def _plain_command(launch: Launch, host_root: Path) -> tuple[list[str], dict[str
     return [translate(a) for a in launch.command], {k: translate(v) for k, v in env.items()}, translate(launch.cwd)
 
 
+HOLD = ["/bin/sh", "-c", "echo ready && exec sleep infinity"]
+"""The placeholder of a warm start: it holds the sandbox open and says when it is built."""
+
+
+def _request(launch: Launch) -> dict[str, Any]:
+    """What the zygote needs to become ``launch``'s program (``python -I -m MODULE ...`` or
+    ``python -I -c CODE ...``)."""
+    command = launch.command
+    if command[:2] != [sys.executable, "-I"] or len(command) < 4 or command[2] not in ("-m", "-c"):
+        raise ValueError(f"a warm start runs python -I -m MODULE or -c CODE, not {command[:3]}")
+    limits, _ = parse_limits([*launch.policy.limit_arguments(), "--"])
+    program = {"module": command[3]} if command[2] == "-m" else {"code": command[3]}
+    return {**program, "args": command[4:], "env": launch.env, "cwd": launch.cwd,
+            "uid": launch.uid if os.geteuid() == 0 else None, "limits": limits}
+
+
+def _start_warm(launch: Launch, group: cgroup.ResourceGroup | None, streams: tuple[Any, Any, Any]) -> Sandboxed:
+    """Build ``launch``'s sandbox around a placeholder, then have its zygote fork the program into it."""
+    request = _request(launch)
+    hold = Launch(launch.name, HOLD, launch.policy, launch.mounts, launch.env, launch.uid, launch.cwd,
+                  launch.data_files, network_fd=launch.network_fd)
+    placeholder, info = _spawn(hold, group, (subprocess.DEVNULL, subprocess.PIPE, subprocess.DEVNULL))
+    sandboxed = Sandboxed(placeholder, group, info)
+    try:
+        forked.wait_ready(placeholder)
+        procs = group.procs_files() if group is not None else []
+        sandboxed.adopt(forked.fork_into(sandboxed.child_pid(), placeholder, request, launch.warm,
+                                         launch.env, procs, launch.pass_fds, streams))
+    except BaseException:
+        sandboxed.close()
+        raise
+    return sandboxed
+
+
 def start(launch: Launch, *, stdin: Any = subprocess.DEVNULL, stdout: Any = subprocess.DEVNULL,
           stderr: Any = subprocess.DEVNULL, host_root: Path | None = None) -> Sandboxed:
     """Start ``launch``; ``host_root`` (an empty private folder) is required with ``sandbox=False``."""
@@ -222,7 +169,17 @@ def start(launch: Launch, *, stdin: Any = subprocess.DEVNULL, stdout: Any = subp
         return Sandboxed(process, None, None)
     policy = launch.policy
     group = cgroup.create(launch.name, policy.memory_bytes, policy.max_processes) if policy.use_cgroup else None
+    if launch.warm is not None and forked.enabled():
+        return _start_warm(launch, group, (stdin, stdout, stderr))
+    process, info = _spawn(launch, group, (stdin, stdout, stderr))
+    return Sandboxed(process, group, info)
+
+
+def _spawn(launch: Launch, group: cgroup.ResourceGroup | None,
+           streams: tuple[Any, Any, Any]) -> tuple[subprocess.Popen, IO[bytes]]:
+    """Start bwrap for ``launch`` in ``group`` (removed if bwrap cannot start); the process and its info pipe."""
     keep_fds = list(launch.pass_fds)
+    stdin, stdout, stderr = streams
     try:
         command, info = _bwrap_command(launch, group.enter_prefix() if group else [], keep_fds)
         process = subprocess.Popen(command, stdin=stdin, stdout=stdout, stderr=stderr, pass_fds=keep_fds,
@@ -235,4 +192,4 @@ def start(launch: Launch, *, stdin: Any = subprocess.DEVNULL, stdout: Any = subp
         for fd in keep_fds:
             if fd not in launch.pass_fds and fd != launch.network_fd:
                 os.close(fd)
-    return Sandboxed(process, group, info)
+    return process, info

@@ -19,12 +19,14 @@ from __future__ import annotations
 
 import os
 import sys
+from functools import lru_cache
 from pathlib import Path
 
 import studentkit
 from studentkit.data.cache import cache_dir
 
 from .bwrap import LIMITS_SCRIPT, Mounts
+from .forked import Warm
 from .process import INSIDE
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -80,6 +82,32 @@ def judge_view(hidden: list[Path], tmp_bytes: int) -> Mounts:
     mounts.readable += [Path(studentkit.__file__).parent, REPO_ROOT / "autograder", *_data_paths()]
     mounts.tmpfs[WORK] = RUN_BYTES
     return mounts
+
+
+STUDENT_PRELOAD = ("torch", "studentkit", "ipykernel.kernelapp", "IPython.core.interactiveshell",
+                   "autograder.observation", "autograder.scenarios", "autograder.wire", "autograder.inside.seccomp")
+NOTEBOOK_PRELOAD = ("nbgrader.apps.autogradeapp", "nbgrader.api", "autograder.inside.cell_progress")
+JUDGE_PRELOAD = ("torch", "autograder.judge.session",
+                 *sorted(f"autograder.checks.{path.stem}" for path in (REPO_ROOT / "autograder" / "checks").glob("*.py")
+                         if path.stem != "__init__"))
+
+
+@lru_cache(maxsize=None)
+def student_warm() -> Warm:
+    """The zygote of kernels and check processes: torch, IPython and the student-side modules."""
+    return Warm("student", STUDENT_PRELOAD, tuple(student_view([], 0, 0).readable))
+
+
+@lru_cache(maxsize=None)
+def notebook_warm() -> Warm:
+    """The zygote of nbgrader's runs: nbgrader's autograde machinery."""
+    return Warm("notebook", NOTEBOOK_PRELOAD, tuple(notebook_view([], 0, Path("/")).readable))
+
+
+@lru_cache(maxsize=None)
+def judge_warm() -> Warm:
+    """The zygote of judges: torch, the checks and the reference solutions."""
+    return Warm("judge", JUDGE_PRELOAD, tuple(judge_view([], 0).readable))
 
 
 def environment(**extra: str) -> dict[str, str]:

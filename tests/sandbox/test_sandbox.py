@@ -1,4 +1,11 @@
-"""The bubblewrap sandbox on its own: what student code can see, write, reach, use and leave behind."""
+"""The bubblewrap sandbox on its own: what student code can see, write, reach, use and leave behind.
+
+Every test runs twice: with the program started cold (``python -I -c`` in the sandbox) and forked
+warm from a zygote into the same sandbox (:mod:`autograder.sandbox.forked`). What a program can
+see, write, reach, use and leave behind must not depend on how it was started. The zygote here
+preloads nothing, so that the memory limits bind as tightly as for a cold ``python -c``: a
+zygote that preloads torch hands every program the ~800 MB data segment a cold program gets only
+by importing torch (see ``test_warm.py`` for the grading zygotes)."""
 
 from __future__ import annotations
 
@@ -13,6 +20,7 @@ import pytest
 from autograder.release import REPO_ROOT
 from autograder.sandbox import SandboxPolicy, cgroup, check_available
 from autograder.sandbox.process import Launch, start
+from autograder.sandbox.forked import Warm
 from autograder.sandbox.views import WORK, environment, student_view
 
 UID = 61999
@@ -21,12 +29,29 @@ POLICY = SandboxPolicy(memory_bytes=512 * MiB, max_processes=40, max_file_bytes=
                        work_bytes=32 * MiB, shm_bytes=16 * MiB, scratch_bytes=64 * MiB)
 
 
+@pytest.fixture(params=["cold", "warm"], autouse=True)
+def start_mode(request: pytest.FixtureRequest) -> str:
+    """How this test's sandboxes start their program (see the module docstring)."""
+    global WARM
+    WARM = request.param == "warm"
+    return request.param
+
+
+WARM = False
+BARE = Warm("bare", (), tuple(student_view([], 0, 0).readable))
+
+
+def python_launch(code: str, policy: SandboxPolicy = POLICY, hidden: list[Path] | None = None) -> Launch:
+    """``python -I -c code`` in a student sandbox, cold or warm as this test runs."""
+    mounts = student_view(hidden or [], policy.scratch_bytes, policy.work_bytes)
+    return Launch("test", [sys.executable, "-I", "-c", code], policy, mounts, environment(), UID, cwd=WORK,
+                  warm=BARE if WARM else None)
+
+
 def run_inside(code: str, hidden: list[Path] | None = None, policy: SandboxPolicy = POLICY,
                timeout: float = 120) -> tuple[subprocess.CompletedProcess[str], int | None]:
     """Run Python ``code`` in a student sandbox; its output and the peak memory of its control group."""
-    mounts = student_view(hidden or [], policy.scratch_bytes, policy.work_bytes)
-    launch = Launch("test", [sys.executable, "-c", code], policy, mounts, environment(), UID, cwd=WORK)
-    sandboxed = start(launch, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    sandboxed = start(python_launch(code, policy, hidden), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     try:
         out, err = sandboxed.process.communicate(timeout=timeout)
         peak = sandboxed.peak_memory()
@@ -147,9 +172,7 @@ def test_without_control_groups_rlimits_still_bound_shared_memory() -> None:
 
 def test_closing_a_sandbox_leaves_no_process_behind() -> None:
     code = "import os, time\nfor _ in range(5):\n    if os.fork() == 0:\n        os.setsid(); time.sleep(600)\ntime.sleep(600)\n"
-    launch = Launch("test", [sys.executable, "-c", code], POLICY, student_view([], POLICY.scratch_bytes, POLICY.work_bytes),
-                    environment(), UID, cwd=WORK)
-    sandboxed = start(launch)
+    sandboxed = start(python_launch(code))
     assert sandboxed.wait(timeout=2) is None
     sandboxed.close()
     owners = []
@@ -173,9 +196,7 @@ def test_the_sweep_removes_leftover_groups_and_spares_those_in_use() -> None:
                                    found.memory / cgroup.leaf_name(os.getppid(), 0, "live"))
     elsewhere = found.memory / f"autograder-ns1-{exited.pid}-0-elsewhere"
     leftover.mkdir(), of_a_live_process.mkdir(), elsewhere.mkdir()
-    launch = Launch("test", [sys.executable, "-c", "import time; time.sleep(600)"], POLICY,
-                    student_view([], POLICY.scratch_bytes, POLICY.work_bytes), environment(), UID, cwd=WORK)
-    running = start(launch)
+    running = start(python_launch("import time; time.sleep(600)"))
     try:
         assert cgroup.sweep(patience_s=0) == []
         assert not leftover.exists() and of_a_live_process.exists() and elsewhere.exists()
