@@ -111,6 +111,7 @@ PROCESSES = [
     ("autograder.inside.notebook_run", "notebook: nbgrader autograde in its sandbox"),
     ("autograder grade", "coordinator: gradebook, reports, summary (no torch)"),
     ("nbgrader generate_feedback", "HTML feedback"),
+    ("zygote.py", "zygotes (torch, nbgrader, IPython imported once a run) and a supervisor per warm program"),
 ]
 
 

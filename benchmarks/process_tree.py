@@ -71,9 +71,18 @@ def _proc_field(pid: int, file: str, field_name: str) -> int:
     return 0
 
 
-def process_label(argv: list[str]) -> str:
+# A program forked warm from a zygote keeps the zygote's command line; its name (``comm``) says
+# which program it became (see autograder.sandbox.zygote): labelled as the same program started cold.
+WARM_PROGRAMS = {"check_run": "autograder.inside.check_run", "ipykernel_launc": "ipykernel_launcher",
+                 "judge": "autograder.judge", "notebook_run": "autograder.inside.notebook_run"}
+
+
+def process_label(argv: list[str], name: str = "") -> str:
     """A short name for a command line: the module it runs (``ipykernel_launcher``, ``nbgrader
-    autograde``), else its script (``limits.py``), else its program (``bwrap``)."""
+    autograde``), else its script (``limits.py``), else its program (``bwrap``). A warm program
+    (the zygote's command line, its own ``name``) is labelled as the module it runs."""
+    if name in WARM_PROGRAMS and any(arg.endswith("zygote.py") for arg in argv[:3]):
+        return WARM_PROGRAMS[name]
     if "-m" in argv[:-1]:
         module = argv[argv.index("-m") + 1:argv.index("-m") + 3]
         return " ".join(module) if module[0] in ("nbgrader", "autograder") else module[0]
@@ -117,12 +126,12 @@ class TreeSampler(threading.Thread):
                 key = (process.pid, process.create_time())
                 rss += process.memory_info().rss
                 times = process.cpu_times()
-                argv = process.cmdline()  # empty once the process is a zombie
+                argv, name = process.cmdline(), process.name()  # argv is empty once the process is a zombie
             except psutil.Error:
                 continue
             pss += _proc_field(process.pid, "smaps_rollup", "Pss:")
             if argv:
-                self.labels[key] = process_label(argv)  # the latest: after any exec
+                self.labels[key] = process_label(argv, name)  # the latest: after any exec or rename
             self.cpu[key] = max(self.cpu.get(key, 0.0), times.user + times.system)
             self.hwm[key] = max(self.hwm.get(key, 0), _proc_field(process.pid, "status", "VmHWM:"))
         self.tree_rss, self.tree_pss = max(self.tree_rss, rss), max(self.tree_pss, pss)
