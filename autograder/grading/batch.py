@@ -32,7 +32,7 @@ from .runner import run_dask, run_local
 from .summary import print_summary, summarize
 from .task import GradingResult, GradingTask
 from .untrusted import UnsafeFile, read_regular_file, regular_folder
-from .worker import grade_submission
+from .worker import grade_submission, warm_up
 
 EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE, EXIT_ENVIRONMENT = 0, 1, 2, 3
 PROVISIONAL_TIMEOUT_S, PROVISIONAL_CELL_TIMEOUT_S = 900.0, 300  # the preflight's own limits, when none are given
@@ -186,6 +186,8 @@ def _preflight(course: Course, options: GradeOptions, tasks: list[GradingTask], 
 
 def _grade(course: Course, options: GradeOptions, out: TextIO, err: TextIO) -> int:
     tasks, results = _tasks(course, options, out)
+    if tasks and not options.dask_scheduler:
+        warm_up(tasks[0])
     if tasks and options.preflight:
         checked = _preflight(course, options, tasks, out, err)
         if checked is None:

@@ -18,7 +18,9 @@ from pathlib import Path
 
 import nbformat
 
+from autograder.sandbox import forked
 from autograder.sandbox.process import kill_all
+from autograder.sandbox.views import environment, judge_warm, notebook_warm, student_warm
 from autograder.sandbox.users import SANDBOX_UIDS
 
 from .cell_timeline import GRADE_ID, CellStart
@@ -27,7 +29,7 @@ from .ledger import annotate, reconcile
 from .notebook_stage import NotebookRun, run_notebook
 from .task import GradingResult, GradingTask
 
-__all__ = ["SANDBOX_UIDS", "grade_submission", "stop_all"]
+__all__ = ["SANDBOX_UIDS", "grade_submission", "stop_all", "warm_up"]
 
 # What a failed nbgrader run means, from its log, most specific first; {where} names the cell.
 FAILURE_PATTERNS = (
@@ -36,6 +38,13 @@ FAILURE_PATTERNS = (
     ("CellTimeoutError", "a cell ran past the time limit and could not be stopped{where}"),
     ("MissingEntry", "the notebook does not match the assignment (a graded cell is missing or renamed)"),
 )
+
+
+def warm_up(task: GradingTask) -> None:
+    """Start the zygotes that ``task``'s sandboxes fork from, in the background (see
+    :mod:`autograder.sandbox.forked`), so that they import while the run sets up."""
+    if task.sandbox and forked.enabled():
+        forked.prestart([student_warm(), notebook_warm(), judge_warm()], environment())
 
 
 def stop_all() -> None:

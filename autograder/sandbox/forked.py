@@ -99,12 +99,19 @@ class Zygote:
 
 
 _zygotes: dict[str, Zygote] = {}
-_zygotes_lock = threading.Lock()
+_kind_locks: collections.defaultdict[str, threading.Lock] = collections.defaultdict(threading.Lock)
+_locks_lock = threading.Lock()
+
+
+def _lock_of(kind: str) -> threading.Lock:
+    with _locks_lock:
+        return _kind_locks[kind]
 
 
 def zygote(warm: Warm, env: dict[str, str]) -> Zygote:
-    """The running zygote of ``warm``'s kind, started (or restarted) on first use."""
-    with _zygotes_lock:
+    """The running zygote of ``warm``'s kind, started (or restarted) on first use; zygotes of
+    different kinds start side by side."""
+    with _lock_of(warm.kind):
         running = _zygotes.get(warm.kind)
         if running is None or not running.alive() or running.warm != warm:
             if running is not None:
@@ -113,12 +120,25 @@ def zygote(warm: Warm, env: dict[str, str]) -> Zygote:
         return running
 
 
+def prestart(warms: list[Warm], env: dict[str, str]) -> None:
+    """Start the zygotes of ``warms`` in the background (a failure shows when one is used)."""
+    def start_one(warm: Warm) -> None:
+        try:
+            zygote(warm, env)
+        except RuntimeError:
+            pass
+
+    for warm in warms:
+        threading.Thread(target=start_one, args=(warm,), name=f"start {warm.kind} zygote", daemon=True).start()
+
+
 def stop_zygotes() -> None:
     """Stop every zygote of this process (they also stop when this process ends)."""
-    with _zygotes_lock:
-        for running in _zygotes.values():
-            running.stop()
-        _zygotes.clear()
+    for kind in list(_zygotes):
+        with _lock_of(kind):
+            running = _zygotes.pop(kind, None)
+            if running is not None:
+                running.stop()
 
 
 class ForkedProcess:
