@@ -123,8 +123,16 @@ def _enter(request: dict, roles: dict[str, list[int]]) -> None:
     _call("prctl", PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)
     os.environ.clear()
     os.environ.update({str(k): str(v) for k, v in request["env"].items()})
+    _reseed()
+
+
+def _reseed() -> None:
+    """Draw fresh seeds where a new process would (Python's ``random`` and NumPy's global generator
+    seed themselves from the system when imported; torch's starts from a fixed seed anyway)."""
     if "random" in sys.modules:
         sys.modules["random"].seed()
+    if "numpy.random" in sys.modules:
+        sys.modules["numpy.random"].seed()
 
 
 def _rename(request: dict) -> None:

@@ -52,6 +52,11 @@ def test_warm_starts_are_used_here() -> None:
     assert forked.enabled()
 
 
+def test_cold_starts_can_be_asked_for(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AUTOGRADER_COLD_START", "1")
+    assert not forked.enabled()
+
+
 def test_a_zygote_refuses_to_preload_a_module_its_sandbox_cannot_see() -> None:
     leaky = Warm("leaky", ("autograder.reference",), student_warm().allowed)
     with pytest.raises(RuntimeError, match=r"outside the sandbox's view: .*autograder\.reference"):
@@ -93,10 +98,11 @@ def test_a_warm_program_holds_only_its_own_descriptors_and_sees_only_its_sandbox
 
 
 def test_each_warm_program_draws_its_own_random_numbers() -> None:
-    code = "import random, torch; print(random.random(), torch.rand(1).item())"
+    code = "import random, numpy, torch; print(random.random(), numpy.random.rand(), torch.rand(1).item())"
     first, second = run_warm(code)[1].split(), run_warm(code)[1].split()
     assert first[0] != second[0]
-    assert first[1] == second[1]  # torch's generator starts from its fixed seed, as in a fresh process
+    assert first[1] != second[1]
+    assert first[2] == second[2]  # torch's generator starts from its fixed seed, as in a fresh process
 
 
 def test_the_exit_status_is_the_programs_own() -> None:
