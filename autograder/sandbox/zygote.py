@@ -27,6 +27,7 @@ import atexit
 import builtins
 import ctypes
 import fcntl
+import gc
 import importlib
 import importlib.util
 import json
@@ -213,6 +214,7 @@ def _preload(modules: list[str], allowed: list[str]) -> None:
     threads = len(os.listdir("/proc/self/task"))
     if threads != 1:
         raise SystemExit(f"zygote: {threads} threads after preloading {modules}; forking would lose them")
+    gc.freeze()  # the collector of a forked program leaves the preloaded objects (and their pages) alone
 
 
 def main() -> None:
