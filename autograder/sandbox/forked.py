@@ -51,6 +51,10 @@ def enabled() -> bool:
     return sys.platform == "linux" and os.geteuid() == 0 and os.environ.get("AUTOGRADER_COLD_START") != "1"
 
 
+class ZygoteUnavailable(RuntimeError):
+    """A zygote could not start (the message says why); programs of its kind start cold."""
+
+
 class Zygote:
     """One running zygote and the grader's end of its control socket."""
 
@@ -67,12 +71,14 @@ class Zygote:
         finally:
             child.close()
         self.log: collections.deque[str] = collections.deque(maxlen=20)
-        threading.Thread(target=self._read_log, name=f"zygote {warm.kind}", daemon=True).start()
+        self._reader = threading.Thread(target=self._read_log, name=f"zygote {warm.kind}", daemon=True)
+        self._reader.start()
         ready = select.select([self.process.stdout], [], [], ZYGOTE_READY_TIMEOUT)[0]
         if not ready or self.process.stdout.readline().strip() != b"ready":  # type: ignore[union-attr]
             self.stop()
+            self._reader.join(5)  # its last words
             why = self.log[-1] if self.log else f"not ready after {ZYGOTE_READY_TIMEOUT:g} s"
-            raise RuntimeError(f"the {warm.kind} zygote did not start: {why}")
+            raise ZygoteUnavailable(f"the {warm.kind} zygote did not start: {why}")
 
     def _read_log(self) -> None:
         for line in self.process.stderr:  # type: ignore[union-attr]
@@ -87,7 +93,7 @@ class Zygote:
             socket.send_fds(self.control, [json.dumps(request).encode()], fds)
         except OSError as error:
             why = self.log[-1] if self.log else "no message"
-            raise RuntimeError(f"the {self.warm.kind} zygote is gone ({error}; it said: {why})") from None
+            raise ZygoteUnavailable(f"the {self.warm.kind} zygote is gone ({error}; it said: {why})") from None
 
     def stop(self) -> None:
         self.control.close()
@@ -108,15 +114,26 @@ def _lock_of(kind: str) -> threading.Lock:
         return _kind_locks[kind]
 
 
+_failed: dict[str, str] = {}
+
+
 def zygote(warm: Warm, env: dict[str, str]) -> Zygote:
     """The running zygote of ``warm``'s kind, started (or restarted) on first use; zygotes of
-    different kinds start side by side."""
+    different kinds start side by side. A kind whose zygote could not start is not tried again
+    in this process: :class:`ZygoteUnavailable` (after one warning on stderr) each time."""
     with _lock_of(warm.kind):
+        if warm.kind in _failed:
+            raise ZygoteUnavailable(_failed[warm.kind])
         running = _zygotes.get(warm.kind)
         if running is None or not running.alive() or running.warm != warm:
             if running is not None:
                 running.stop()
-            running = _zygotes[warm.kind] = Zygote(warm, env)
+            try:
+                running = _zygotes[warm.kind] = Zygote(warm, env)
+            except ZygoteUnavailable as error:
+                _failed[warm.kind] = str(error)
+                print(f"warning: {error}; its programs start cold", file=sys.stderr)
+                raise
         return running
 
 
@@ -125,8 +142,8 @@ def prestart(warms: list[Warm], env: dict[str, str]) -> None:
     def start_one(warm: Warm) -> None:
         try:
             zygote(warm, env)
-        except RuntimeError:
-            pass
+        except ZygoteUnavailable:
+            pass  # warned; its programs start cold
 
     for warm in warms:
         threading.Thread(target=start_one, args=(warm,), name=f"start {warm.kind} zygote", daemon=True).start()
@@ -230,11 +247,10 @@ def wait_ready(placeholder: subprocess.Popen) -> None:
         raise RuntimeError("the sandbox could not be built (bubblewrap failed)")
 
 
-def fork_into(sandbox_pid: int, placeholder: subprocess.Popen, request: dict[str, Any], warm: Warm,
-              zygote_env: dict[str, str], procs_files: list[Path], pass_fds: tuple[int, ...],
-              streams: tuple[Any, Any, Any]) -> ForkedProcess:
-    """Have ``warm``'s zygote fork the program of ``request`` (module, args, env, cwd, uid,
-    limits) into the sandbox whose process ``sandbox_pid`` runs, joining ``procs_files``."""
+def fork_into(sandbox_pid: int, placeholder: subprocess.Popen, request: dict[str, Any], forker: Zygote,
+              procs_files: list[Path], pass_fds: tuple[int, ...], streams: tuple[Any, Any, Any]) -> ForkedProcess:
+    """Have ``forker`` fork the program of ``request`` (module, args, env, cwd, uid, limits) into
+    the sandbox whose process ``sandbox_pid`` runs, joining ``procs_files``."""
     opened: list[int] = []
     sent: list[tuple[str, int]] = []
 
@@ -255,7 +271,7 @@ def fork_into(sandbox_pid: int, placeholder: subprocess.Popen, request: dict[str
         status, their_status = socket.socketpair()
         opened.append(their_status.detach())
         sent.append(("status", opened[-1]))
-        zygote(warm, zygote_env).send({**request, "fds": [role for role, _ in sent]}, [fd for _, fd in sent])
+        forker.send({**request, "fds": [role for role, _ in sent]}, [fd for _, fd in sent])
     finally:
         for fd in opened:
             os.close(fd)

@@ -139,8 +139,20 @@ def _request(launch: Launch) -> dict[str, Any]:
             "uid": launch.uid if os.geteuid() == 0 else None, "limits": limits}
 
 
-def _start_warm(launch: Launch, group: cgroup.ResourceGroup | None, streams: tuple[Any, Any, Any]) -> Sandboxed:
-    """Build ``launch``'s sandbox around a placeholder, then have its zygote fork the program into it."""
+def _zygote_of(launch: Launch) -> forked.Zygote | None:
+    """The zygote that forks ``launch``'s program; None to start it cold (no :class:`Warm`, not
+    root, cold starts asked for, or its zygote could not start)."""
+    if launch.warm is None or not forked.enabled():
+        return None
+    try:
+        return forked.zygote(launch.warm, launch.env)
+    except forked.ZygoteUnavailable:
+        return None
+
+
+def _start_warm(launch: Launch, forker: forked.Zygote, group: cgroup.ResourceGroup | None,
+                streams: tuple[Any, Any, Any]) -> Sandboxed:
+    """Build ``launch``'s sandbox around a placeholder, then have ``forker`` fork the program into it."""
     request = _request(launch)
     hold = Launch(launch.name, HOLD, launch.policy, launch.mounts, launch.env, launch.uid, launch.cwd,
                   launch.data_files, network_fd=launch.network_fd)
@@ -149,8 +161,8 @@ def _start_warm(launch: Launch, group: cgroup.ResourceGroup | None, streams: tup
     try:
         forked.wait_ready(placeholder)
         procs = group.procs_files() if group is not None else []
-        sandboxed.adopt(forked.fork_into(sandboxed.child_pid(), placeholder, request, launch.warm,
-                                         launch.env, procs, launch.pass_fds, streams))
+        sandboxed.adopt(forked.fork_into(sandboxed.child_pid(), placeholder, request, forker, procs,
+                                         launch.pass_fds, streams))
     except BaseException:
         sandboxed.close()
         raise
@@ -169,8 +181,9 @@ def start(launch: Launch, *, stdin: Any = subprocess.DEVNULL, stdout: Any = subp
         return Sandboxed(process, None, None)
     policy = launch.policy
     group = cgroup.create(launch.name, policy.memory_bytes, policy.max_processes) if policy.use_cgroup else None
-    if launch.warm is not None and forked.enabled():
-        return _start_warm(launch, group, (stdin, stdout, stderr))
+    forker = _zygote_of(launch)
+    if forker is not None:
+        return _start_warm(launch, forker, group, (stdin, stdout, stderr))
     process, info = _spawn(launch, group, (stdin, stdout, stderr))
     return Sandboxed(process, group, info)
 

@@ -63,6 +63,17 @@ def test_a_zygote_refuses_to_preload_a_module_its_sandbox_cannot_see() -> None:
         forked.zygote(leaky, environment())
 
 
+def test_a_program_whose_zygote_cannot_start_starts_cold(capfd: pytest.CaptureFixture[str]) -> None:
+    """Nothing is lost: one warning, then the kind's programs start cold (and work)."""
+    broken = Warm("broken", ("no_such_module_anywhere",), student_warm().allowed)
+    for _ in range(2):
+        status, out, err = run_warm("import os; print(os.getppid())", broken)
+        assert (status, out) == (0, "1\n"), err  # cold: the sandbox's init is its parent (warm: none, 0)
+    warnings = [line for line in capfd.readouterr().err.splitlines() if line.startswith("warning:")]
+    assert len(warnings) == 1 and "the broken zygote did not start" in warnings[0]
+    assert "No module named 'no_such_module_anywhere'" in warnings[0]
+
+
 @pytest.mark.parametrize("warm", [student_warm, notebook_warm, judge_warm], ids=["student", "notebook", "judge"])
 def test_each_grading_zygote_starts(warm) -> None:  # noqa: ANN001 - a function giving the Warm
     """Each zygote's preloads come from its own sandbox's view (it refuses to start otherwise)."""
