@@ -48,13 +48,11 @@ class SandboxPolicy:
     use_cgroup: bool = True
     network: bool = False
 
+    def limits(self) -> dict[str, int]:
+        """The rlimits of this policy, by the names :mod:`autograder.sandbox.limits` knows."""
+        return {"memory": self.memory_bytes, "processes": self.max_processes, "file_size": self.max_file_bytes,
+                "cpu": self.cpu_seconds, "open_files": self.max_open_files, "core": 0}
+
     def limit_arguments(self) -> list[str]:
         """Arguments of ``python -m autograder.sandbox.limits`` for this policy."""
-        return [
-            f"--memory={self.memory_bytes}",
-            f"--processes={self.max_processes}",
-            f"--file-size={self.max_file_bytes}",
-            f"--cpu={self.cpu_seconds}",
-            f"--open-files={self.max_open_files}",
-            "--core=0",
-        ]
+        return [f"--{name.replace('_', '-')}={value}" for name, value in self.limits().items()]

@@ -28,7 +28,6 @@ from typing import IO, Any
 from . import cgroup, forked
 from .bwrap import Mounts, sandbox_command
 from .forked import Warm
-from .limits import parse as parse_limits
 from .policy import SandboxPolicy
 from .sandboxed import Sandboxed, kill_all
 
@@ -52,7 +51,7 @@ class Launch:
         network_fd: an open ``/proc/<pid>/ns/net`` of a sandbox whose loopback it shares; None
             for a network namespace of its own with nothing in it.
         sandbox: False runs it as a plain process (see the module docstring).
-        warm: for a ``python -I -m MODULE ...`` command, the zygote that can fork it warm
+        warm: for a ``python -I -m MODULE ...`` or ``-c CODE`` command, the zygote that can fork it warm
             (see :mod:`.forked`); None always starts it cold.
     """
 
@@ -133,10 +132,9 @@ def _request(launch: Launch) -> dict[str, Any]:
     command = launch.command
     if command[:2] != [sys.executable, "-I"] or len(command) < 4 or command[2] not in ("-m", "-c"):
         raise ValueError(f"a warm start runs python -I -m MODULE or -c CODE, not {command[:3]}")
-    limits, _ = parse_limits([*launch.policy.limit_arguments(), "--"])
     program = {"module": command[3]} if command[2] == "-m" else {"code": command[3]}
     return {**program, "args": command[4:], "env": launch.env, "cwd": launch.cwd,
-            "uid": launch.uid if os.geteuid() == 0 else None, "limits": limits}
+            "uid": launch.uid, "limits": launch.policy.limits()}
 
 
 def _zygote_of(launch: Launch) -> forked.Zygote | None:
