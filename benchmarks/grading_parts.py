@@ -110,7 +110,7 @@ PROCESSES = [
     ("autograder.judge", "judge: the cases, the reference, the verdicts"),
     ("autograder.inside.notebook_run", "notebook: nbgrader autograde in its sandbox"),
     ("autograder grade", "coordinator: gradebook, reports, summary (no torch)"),
-    ("nbgrader generate_feedback", "HTML feedback"),
+    ("autograder.grading.feedback_lane", "HTML feedback, each student as soon as they are recorded"),
     ("zygote.py", "zygotes (torch, nbgrader, IPython imported once a run) and a supervisor per warm program"),
 ]
 

@@ -2,8 +2,8 @@
 
 The pipeline, one step per module: :mod:`.course` (which submissions can be graded),
 :mod:`.worker` via :mod:`.runner` (sandboxed nbgrader per submission, here or on Dask),
-:mod:`.merge` (gradebook and ``autograded/``, written by this process only), :mod:`.feedback`
-(HTML without hidden tests), :mod:`.reports` (CSVs) and :mod:`.summary` (table and PNG); first,
+:mod:`.merge` (gradebook and ``autograded/``, written by this process only), :mod:`.feedback_lane`
+(each student's HTML, without hidden tests, as soon as they are recorded), :mod:`.reports` (CSVs) and :mod:`.summary` (table and PNG); first,
 :mod:`.preflight` grades the solution.
 """
 
@@ -19,7 +19,7 @@ from autograder.sandbox import SandboxUnavailable, cgroup, check_available
 from autograder.sandbox.policy import SandboxPolicy
 
 from .course import Course, Rejected, read_notebook_file, submission_problem
-from .feedback import generate_feedback
+from .feedback_lane import FeedbackLane
 from .importer.names import is_safe_id
 from .inert import printable
 from .merge import previous_result, record
@@ -188,6 +188,18 @@ def _grade(course: Course, options: GradeOptions, out: TextIO, err: TextIO) -> i
     tasks, results = _tasks(course, options, out)
     if tasks and not options.dask_scheduler:
         warm_up(tasks[0])
+    lane = FeedbackLane(course, options.assignment) if options.feedback else None
+    try:
+        return _grade_tasks(course, options, tasks, results, lane, out, err)
+    finally:
+        if lane is not None:
+            lane.close()
+
+
+def _grade_tasks(course: Course, options: GradeOptions, tasks: list[GradingTask], results: list[GradingResult],
+                 lane: FeedbackLane | None, out: TextIO, err: TextIO) -> int:
+    """Preflight, the class, then :func:`_finish`; each result is recorded (and its feedback asked
+    of ``lane``) as it comes."""
     if tasks and options.preflight:
         checked = _preflight(course, options, tasks, out, err)
         if checked is None:
@@ -201,6 +213,8 @@ def _grade(course: Course, options: GradeOptions, out: TextIO, err: TextIO) -> i
 
     def on_result(result: GradingResult) -> None:
         record(course, result)
+        if lane is not None:
+            lane.submit(result.student)
         results_by_student[result.student] = result
         outcome = f"{result.score:g}/{result.max_score:g} {result.status}"
         progress.update(f"{result.student} {result.assignment}", outcome + (f": {result.reason}" if result.reason else ""))
@@ -219,7 +233,7 @@ def _grade(course: Course, options: GradeOptions, out: TextIO, err: TextIO) -> i
         return EXIT_SOME_FAILED
     finally:
         progress.close()  # the terminal gets its cursor back whatever happened
-    return _finish(course, options, list(results_by_student.values()), out, err)
+    return _finish(course, options, list(results_by_student.values()), lane, out, err)
 
 
 def _write_grading_log(path: Path, results: list[GradingResult]) -> Path:
@@ -237,20 +251,21 @@ def _write_grading_log(path: Path, results: list[GradingResult]) -> Path:
     return path
 
 
-def _finish(course: Course, options: GradeOptions, results: list[GradingResult], out: TextIO, err: TextIO) -> int:
-    """Feedback, reports, summary; the exit status."""
+def _finish(course: Course, options: GradeOptions, results: list[GradingResult], lane: FeedbackLane | None,
+            out: TextIO, err: TextIO) -> int:
+    """The rest of the feedback, reports, summary; the exit status."""
     cells = course.graded_cells(options.assignment)
     records = read_records(course.root, options.assignment)
     submitted = [r.student for r in results] + course.students(options.assignment)  # graded or still to grade
     absent = absent_students(roster(course.gradebook_path), records, submitted)
     paths = write_reports(course.reports / options.assignment, results, cells, records, absent)
     paths["grading-log.txt"] = _write_grading_log(course.reports / options.assignment / "grading-log.txt", results)
-    if options.feedback:
+    if lane is not None:  # students graded in earlier runs get their pages made again too
         graded = sorted(r.student for r in results if r.autograded or course.is_graded(options.assignment, r.student))
-        try:
-            generate_feedback(course, options.assignment, graded)
-        except Exception as error:  # noqa: BLE001 - the reports are written; say what went wrong and go on
-            print(f"warning: {printable(str(error))}", file=err)
+        problems = lane.finish(graded)
+        if problems:
+            named = "; ".join(f"{printable(student)}: {printable(why)}" for student, why in sorted(problems.items()))
+            print(f"warning: no feedback for {named}"[:2000], file=err)
     summary = summarize(results, cells)
     print_summary(summary, out)
     if absent:

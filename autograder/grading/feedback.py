@@ -5,22 +5,21 @@ copies of the autograded notebooks whose hidden blocks have been cut out, so stu
 each hidden test checked (the comment above the block) and the judge's message, not the code.
 Those copies are also made inert (:mod:`.inert`): a student's HTML, SVG, JavaScript, widgets and
 markdown can neither run nor load anything, and every page carries a Content-Security-Policy
-that forbids scripts, frames and network loads.
+that forbids scripts, frames and network loads. The pages are made one student at a time, in
+the feedback lane (:mod:`.feedback_lane`) as the class is graded.
 """
 
 from __future__ import annotations
 
 import html
 import json
+import logging
 import re
-import subprocess
+import shutil
 import sys
-import tempfile
 from pathlib import Path
 
 import nbformat
-
-from autograder.release import nbgrader_env
 
 from .course import STATUS_FILE, Course
 from .inert import add_content_security_policy, inert_stored, printable
@@ -42,32 +41,6 @@ def strip_hidden_tests(notebook: nbformat.NotebookNode) -> nbformat.NotebookNode
                     output["traceback"] = [f"{output.get('ename', 'Error')}: {output.get('evalue', '')}"]
         cell.source = stripped
     return notebook
-
-
-def generate_feedback(course: Course, assignment: str, students: list[str]) -> list[Path]:
-    """Write ``feedback/<student>/<assignment>/*.html`` for ``students``; return the files written.
-
-    The class is done in one nbgrader run; if that fails, each student is done alone, so that one
-    notebook nbgrader cannot render costs only that student's feedback.
-
-    Raises:
-        RuntimeError: some students got no feedback (the message names them and the last error).
-    """
-    problems: list[str] = []
-    try:
-        _feedback(course, assignment, students, problems)
-    except RuntimeError as failure:
-        problems.clear()
-        for student in students:
-            try:
-                if len(students) == 1:
-                    raise failure
-                _feedback(course, assignment, [student], problems)
-            except RuntimeError as problem:
-                problems.append(f"{student}: {problem}")
-    if problems:
-        raise RuntimeError(f"no feedback for {'; '.join(problems)}"[:2000])
-    return sorted(path for student in students for path in (course.feedback / student / assignment).glob("*.html"))
 
 
 def status_note(source: Path) -> str | None:
@@ -104,26 +77,57 @@ def _prepare(source: Path, target: Path) -> None:
             (target / path.name).write_bytes(path.read_bytes())
 
 
-def _feedback(course: Course, assignment: str, students: list[str], problems: list[str]) -> None:
-    """One nbgrader run for ``students``; a student whose notebook cannot be prepared is left out
-    (and named in ``problems``); RuntimeError if nbgrader itself fails."""
-    with tempfile.TemporaryDirectory(prefix="feedback-") as scratch:
-        stripped = Path(scratch)
-        for student in students:
-            source = course.autograded / student / assignment
-            if not source.is_dir():
-                continue
-            try:
-                _prepare(source, stripped / student / assignment)
-            except Exception as error:  # noqa: BLE001 - one unreadable notebook costs only its own feedback
-                problems.append(f"{student}: {type(error).__name__}: {error}"[:300])
-        command = [sys.executable, "-m", "nbgrader", "generate_feedback", assignment, "--force",
-                   f"--CourseDirectory.autograded_directory={stripped}",
-                   *[f"--student={student}" for student in students][:1 if len(students) == 1 else 0]]
-        result = subprocess.run(command, cwd=course.root, env=nbgrader_env(), capture_output=True, text=True)
-        if result.returncode != 0:
-            errors = [line for line in result.stderr.splitlines() if "ERROR" in line] or ["no message"]
-            raise RuntimeError(f"nbgrader generate_feedback failed: {errors[-1]}")
-    for student in students:
-        for page in (course.feedback / student / assignment).glob("*.html"):
-            page.write_text(add_content_security_policy(page.read_text(errors="replace")))
+def render_feedback(course: Course, assignment: str, student: str, scratch: Path) -> list[Path]:
+    """Write ``feedback/<student>/<assignment>/*.html`` for one student, in this process; return the
+    pages written (none when grading left no notebook to show).
+
+    The autograded notebooks are copied into ``scratch`` first (hidden tests cut out, made inert);
+    nbgrader's ``generate_feedback`` reads them there and the course's gradebook and configuration
+    from the working directory, which must be the course folder.
+
+    Raises:
+        RuntimeError: nbgrader failed (its last error line); or what reading a notebook raised.
+    """
+    if not (course.autograded / student / assignment).is_dir():
+        return []
+    shutil.rmtree(scratch / student, ignore_errors=True)
+    _prepare(course.autograded / student / assignment, scratch / student / assignment)
+    if not any(path.suffix == ".ipynb" for path in (scratch / student / assignment).iterdir()):
+        return []
+    _nbgrader_feedback(assignment, student, scratch)
+    pages = sorted((course.feedback / student / assignment).glob("*.html"))
+    for page in pages:
+        page.write_text(add_content_security_policy(page.read_text(errors="replace")))
+    return pages
+
+
+class _Errors(logging.Handler):
+    """Keeps the last error nbgrader logged."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.ERROR)
+        self.last = "no message"
+
+    def emit(self, record: logging.LogRecord) -> None:
+        lines = record.getMessage().strip().splitlines()
+        if lines:
+            self.last = lines[-1]
+
+
+def _nbgrader_feedback(assignment: str, student: str, autograded: Path) -> None:
+    """``nbgrader generate_feedback ASSIGNMENT --student=STUDENT`` run in this process on the
+    notebooks under ``autograded``; RuntimeError with nbgrader's last error if it fails."""
+    from nbgrader.apps.generatefeedbackapp import GenerateFeedbackApp
+
+    app, errors, search_path = GenerateFeedbackApp(), _Errors(), list(sys.path)
+    app.log.addHandler(errors)
+    try:
+        app.initialize([assignment, "--force", "--log-level=WARN", f"--student={student}",
+                        f"--CourseDirectory.autograded_directory={autograded}"])
+        app.start()
+    except SystemExit:
+        raise RuntimeError(f"nbgrader generate_feedback failed: {errors.last}") from None
+    finally:
+        app.log.removeHandler(errors)
+        app.reset()
+        sys.path[:] = search_path  # nbgrader puts the working directory first on each run

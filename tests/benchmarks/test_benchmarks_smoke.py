@@ -105,7 +105,7 @@ def test_grading_parts_benchmark_splits_one_submission() -> None:
         assert 0 < whole["end_to_end"] < whole["cells"] < whole["total"], grader
     cpu = data["whole"]["batch"]["cpu_by_process"]
     for process in ("autograder.inside.check_run", "ipykernel_launcher", "autograder.judge",
-                    "autograder.inside.notebook_run", "autograder grade", "nbgrader generate_feedback"):
+                    "autograder.inside.notebook_run", "autograder grade", "autograder.grading.feedback_lane"):
         assert cpu.get(process, 0) > 0, (process, cpu)
     assert cpu["autograder.inside.check_run"] > cpu["autograder.inside.notebook_run"], "the check run retrains"
     assert "CPU of that submission in the batch grader, by process" in section.markdown()
