@@ -84,10 +84,11 @@ def judge_view(hidden: list[Path], tmp_bytes: int) -> Mounts:
     return mounts
 
 
-STUDENT_PRELOAD = ("torch", "studentkit", "ipykernel.kernelapp", "IPython.core.interactiveshell",
-                   "autograder.observation", "autograder.scenarios", "autograder.wire", "autograder.inside.seccomp")
+STUDENT_PRELOAD = ("torch", "autograder.inside.torch_warmup", "studentkit", "ipykernel.kernelapp",
+                   "IPython.core.interactiveshell", "autograder.observation", "autograder.scenarios", "autograder.wire",
+                   "autograder.inside.seccomp")
 NOTEBOOK_PRELOAD = ("nbgrader.apps.autogradeapp", "nbgrader.api", "autograder.inside.cell_progress")
-JUDGE_PRELOAD = ("torch", "autograder.judge.session",
+JUDGE_PRELOAD = ("torch", "autograder.inside.torch_warmup", "autograder.judge.session",
                  *sorted(f"autograder.checks.{path.stem}" for path in (REPO_ROOT / "autograder" / "checks").glob("*.py")
                          if path.stem != "__init__"))
 
