@@ -91,10 +91,13 @@ def render_feedback(course: Course, assignment: str, student: str, scratch: Path
     if not (course.autograded / student / assignment).is_dir():
         return []
     shutil.rmtree(scratch / student, ignore_errors=True)
-    _prepare(course.autograded / student / assignment, scratch / student / assignment)
-    if not any(path.suffix == ".ipynb" for path in (scratch / student / assignment).iterdir()):
-        return []
-    _nbgrader_feedback(assignment, student, scratch)
+    try:
+        _prepare(course.autograded / student / assignment, scratch / student / assignment)
+        if not any(path.suffix == ".ipynb" for path in (scratch / student / assignment).iterdir()):
+            return []
+        _nbgrader_feedback(assignment, student, scratch)
+    finally:
+        shutil.rmtree(scratch / student, ignore_errors=True)
     pages = sorted((course.feedback / student / assignment).glob("*.html"))
     for page in pages:
         page.write_text(add_content_security_policy(page.read_text(errors="replace")))
