@@ -126,7 +126,7 @@ def _add_grade(commands: argparse._SubParsersAction) -> None:
                                 "feedback/ and reports/<ASSIGNMENT>/ (grades.csv, questions.csv, summary).")
     grade.add_argument("assignment")
     grade.add_argument("--course-dir", type=Path, default=Path("."), help="nbgrader course folder (default: .)")
-    grade.add_argument("--jobs", "-j", type=_positive_int, default=1, help="submissions graded at once here")
+    grade.add_argument("--jobs", "-j", type=_positive_int, default=1, help="submissions graded at once here (one more while cores sit idle, up to twice N)")
     grade.add_argument("--student", action="append", metavar="ID", help="grade only this student (repeatable)")
     grade.add_argument("--force", action="store_true",
                        help="grade again submissions already graded (replaces scores set by hand in formgrader)")

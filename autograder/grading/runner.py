@@ -9,12 +9,18 @@ estimate. An interrupt (Ctrl-C, SIGTERM) stops the submissions in flight and ret
 
 from __future__ import annotations
 
+import collections
 import concurrent.futures
+import time
 import uuid
 from collections.abc import Callable, Iterable
 
+from .idle import IdleCores
 from .task import GradingResult, GradingTask
 from .worker import grade_submission, stop_all
+
+SPARE_CORES = 0.75  # idle cores over a window that let one more submission start beyond --jobs
+WINDOW_S = 5.0  # how long idleness is averaged over (and so the most often an extra one starts)
 
 OnResult = Callable[[GradingResult], None]
 OnStart = Callable[[GradingTask], None]
@@ -45,16 +51,32 @@ def _crash(task: GradingTask, error: BaseException) -> GradingResult:
 
 
 def run_local(tasks: Iterable[GradingTask], jobs: int, on_result: OnResult, on_start: OnStart = _ignore) -> None:
-    """Grade with ``jobs`` submissions at a time on this machine (threads; each runs nbgrader)."""
-    tasks = list(tasks)
-    with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, jobs), thread_name_prefix="grade") as pool:
-        futures = {pool.submit(_announced, task, on_start): task for task in tasks}
+    """Grade ``jobs`` submissions at a time on this machine (threads; each runs its sandboxes).
+
+    A submission that sleeps or waits on its time limit holds its lane without using a core: while
+    at least :data:`SPARE_CORES` of a core sat idle over the last :data:`WINDOW_S` seconds, one
+    more submission starts, up to twice ``jobs`` at a time.
+    """
+    waiting, lanes = collections.deque(tasks), max(1, jobs)
+    idle, window_start = IdleCores(), time.monotonic()
+    with concurrent.futures.ThreadPoolExecutor(max_workers=2 * lanes, thread_name_prefix="grade") as pool:
+        running: dict[concurrent.futures.Future[GradingResult], GradingTask] = {}
         try:
-            for future in concurrent.futures.as_completed(futures):
-                error = future.exception()
-                on_result(_crash(futures[future], error) if error else future.result())
+            while waiting or running:
+                spare = time.monotonic() - window_start >= WINDOW_S
+                if spare:
+                    window_start, spare = time.monotonic(), idle.sample() >= SPARE_CORES
+                while waiting and (len(running) < lanes or (spare and len(running) < 2 * lanes)):
+                    task = waiting.popleft()
+                    running[pool.submit(_announced, task, on_start)] = task
+                    spare = False
+                done, _ = concurrent.futures.wait(running, timeout=WINDOW_S / 4,
+                                                  return_when=concurrent.futures.FIRST_COMPLETED)
+                for future in done:
+                    error, task = future.exception(), running.pop(future)
+                    on_result(_crash(task, error) if error else future.result())
         except BaseException:
-            for future in futures:
+            for future in running:
                 future.cancel()
             stop_all()
             raise

@@ -3,12 +3,17 @@ result back in the calling thread, here and on Dask."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import threading
 import time
+from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 
 from autograder.grading import runner
+from autograder.grading.idle import IdleCores, usable_cpus
 from autograder.grading.task import GradingResult, GradingTask
 
 STUDENTS = ("ada", "bob", "cy", "dee")
@@ -68,3 +73,54 @@ def test_dask_workers_announce_each_start(events: list[tuple[str, str, str]]) ->
         runner.run_dask(tasks(), cluster.scheduler_address, lambda result: record(events, "result", result.student),
                         lambda task: record(events, "start", task.student))
     check(events)
+
+
+def concurrency(monkeypatch: pytest.MonkeyPatch, work: Callable[[], None]) -> list[int]:
+    """Grading becomes ``work()``; returns a list whose one item will be the most tasks running at once."""
+    monkeypatch.setattr(runner, "WINDOW_S", 0.4)
+    running, most, lock = set(), [0], threading.Lock()
+
+    def grade(task: GradingTask) -> GradingResult:
+        with lock:
+            running.add(task.student)
+            most[0] = max(most[0], len(running))
+        work()
+        with lock:
+            running.discard(task.student)
+        return GradingResult(task.student, task.assignment, "graded")
+
+    monkeypatch.setattr(runner, "grade_submission", grade)
+    return most
+
+
+def test_a_lane_held_by_a_waiting_submission_lets_one_more_start(monkeypatch: pytest.MonkeyPatch) -> None:
+    most = concurrency(monkeypatch, lambda: time.sleep(1.5))
+    runner.run_local(tasks(), 1, lambda result: None)
+    assert most == [2], "one lane, and one more while the cores sat idle (never more than twice --jobs)"
+
+
+def test_nothing_starts_beyond_jobs_while_every_core_is_busy(monkeypatch: pytest.MonkeyPatch) -> None:
+    cores = len(usable_cpus())
+    busy = "import time\nend = time.monotonic() + 1.5\nwhile time.monotonic() < end:\n    pass"
+    most = concurrency(monkeypatch, lambda: subprocess.run([sys.executable, "-c", busy], check=True))
+    students = [f"s{n}" for n in range(2 * cores)]
+    runner.run_local([GradingTask(s, "softmax", {}, b"", b"", "/nowhere") for s in students], cores, lambda r: None)
+    assert most == [cores]
+
+
+def test_idle_cores_come_from_the_kernels_counters(tmp_path: Path) -> None:
+    cpus = sorted(usable_cpus())
+    stat = tmp_path / "stat"
+
+    def write(idle: int, busy: int) -> None:  # ticks per CPU: user nice system idle iowait irq softirq steal
+        lines = [f"cpu {busy * len(cpus)} 0 0 {idle * len(cpus)} 0 0 0 0 0 0"]
+        lines += [f"cpu{n} {busy} 0 0 {idle // 2} {idle - idle // 2} 0 0 0 0 0" for n in cpus] + ["intr 1 2 3"]
+        stat.write_text("\n".join(lines) + "\n")
+
+    write(100, 100)
+    idle = IdleCores(stat)
+    write(150, 250)  # each CPU: 50 idle ticks of 200
+    assert idle.sample() == pytest.approx(len(cpus) * 0.25)
+    assert idle.sample() == 0.0, "counters that did not move say nothing is idle"
+    stat.unlink()
+    assert idle.sample() == 0.0
