@@ -47,7 +47,7 @@ def grade_batch(course: ScratchCourse, jobs: int, *extra: str) -> dict[str, floa
     marker = f" {course.assignment}: "
     with subprocess.Popen(command, env=nbgrader_env(), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                           stderr=subprocess.PIPE, text=True) as process:
-        sampler = TreeSampler(process.pid)
+        sampler = TreeSampler(process.pid, memory=False)  # CPU only, as for the plain loop
         sampler.start()
         for line in process.stderr:
             if marker in line:
@@ -64,7 +64,7 @@ def grade_plain(course: ScratchCourse, students: list[str]) -> dict[str, object]
     per_student, failures, cpu = {}, [], 0.0
     for student in students:
         usage = measure_command(course.command("autograde", course.assignment, "--student", student),
-                                cwd=str(course.root), env=nbgrader_env())
+                                cwd=str(course.root), env=nbgrader_env(), memory=False)
         per_student[student], cpu = usage.seconds, cpu + usage.cpu_s
         if usage.returncode != 0:
             failures.append(student)

@@ -93,11 +93,16 @@ def process_label(argv: list[str], name: str = "") -> str:
 
 
 class TreeSampler(threading.Thread):
-    """Samples the tree under ``root`` (a pid) until :meth:`stop`; then read the attributes."""
+    """Samples the tree under ``root`` (a pid) until :meth:`stop`; then read the attributes.
 
-    def __init__(self, root: int, interval: float = 0.1) -> None:
+    ``memory=False`` samples CPU only: reading each process's PSS (``smaps_rollup``) and
+    high-water mark every tenth of a second costs a good part of a core in a busy tree, CPU
+    taken from what is measured.
+    """
+
+    def __init__(self, root: int, interval: float = 0.1, memory: bool = True) -> None:
         super().__init__(daemon=True)
-        self.root, self.interval = psutil.Process(root), interval
+        self.root, self.interval, self.memory = psutil.Process(root), interval, memory
         self._stop_event = threading.Event()
         self.tree_rss, self.tree_pss = 0, 0
         self.hwm: dict[tuple[int, float], int] = {}
@@ -129,11 +134,12 @@ class TreeSampler(threading.Thread):
                 argv, name = process.cmdline(), process.name()  # argv is empty once the process is a zombie
             except psutil.Error:
                 continue
-            pss += _proc_field(process.pid, "smaps_rollup", "Pss:")
             if argv:
                 self.labels[key] = process_label(argv, name)  # the latest: after any exec or rename
             self.cpu[key] = max(self.cpu.get(key, 0.0), times.user + times.system)
-            self.hwm[key] = max(self.hwm.get(key, 0), _proc_field(process.pid, "status", "VmHWM:"))
+            if self.memory:
+                pss += _proc_field(process.pid, "smaps_rollup", "Pss:")
+                self.hwm[key] = max(self.hwm.get(key, 0), _proc_field(process.pid, "status", "VmHWM:"))
         self.tree_rss, self.tree_pss = max(self.tree_rss, rss), max(self.tree_pss, pss)
 
     @property
@@ -160,16 +166,16 @@ class TreeSampler(threading.Thread):
 
 
 def measure_command(command: Sequence[str], *, cwd: str | None = None, env: dict[str, str] | None = None,
-                    interval: float = 0.1) -> TreeUsage:
+                    interval: float = 0.1, memory: bool = True) -> TreeUsage:
     """Run ``command`` to completion while sampling its process tree; see :class:`TreeUsage`."""
     start = time.perf_counter()
     process = subprocess.Popen(list(command), cwd=cwd, env=env, stdin=subprocess.DEVNULL,
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    sampler = TreeSampler(process.pid, interval)
+    sampler = TreeSampler(process.pid, interval, memory)
     sampler.start()
     output = process.stdout.read().decode(errors="replace") if process.stdout else ""
     process.wait()
     seconds = time.perf_counter() - start
     sampler.stop()
     return TreeUsage(seconds, process.returncode, sampler.tree_rss, sampler.tree_pss, sampler.cpu_s,
-                     sampler.hwm_by_name(), len(sampler.hwm), output)
+                     sampler.hwm_by_name(), len(sampler.cpu), output)

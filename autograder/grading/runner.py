@@ -19,7 +19,7 @@ from .idle import IdleCores
 from .task import GradingResult, GradingTask
 from .worker import grade_submission, stop_all
 
-SPARE_CORES = 0.75  # idle cores over a window that let one more submission start beyond --jobs
+SPARE_CORES = 0.5  # idle cores over a window that let one more submission start beyond --jobs
 WINDOW_S = 5.0  # how long idleness is averaged over (and so the most often an extra one starts)
 
 OnResult = Callable[[GradingResult], None]
