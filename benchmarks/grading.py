@@ -123,7 +123,6 @@ def _targets(config: BenchConfig, batch: dict, plain: dict, n: int) -> list[Targ
     projected = batch["wall_s"] / n * TARGET_CLASS
     ratio, m = _ratio(batch, plain, n), len(plain["per_student"])
     cores = os.cpu_count() or 1
-    lanes = min(config.jobs, cores)
     per_plain = median(list(plain["per_student"].values()))
     cpu_each = batch["cpu_s"] / n
     cause = (f"a submission costs {cpu_each:.1f} CPU s in the batch grader (its whole process tree: nbgrader, "
@@ -133,11 +132,13 @@ def _targets(config: BenchConfig, batch: dict, plain: dict, n: int) -> list[Targ
              f"{per_plain:.1f} s (plain loop median); see 'Grading: where the time goes'")
     scope = "" if n == TARGET_CLASS else f" (projected from {n} submissions: {batch['wall_s']:.1f} s)"
     plain_each = plain["cpu_s"] / m
-    ratio_cause = (f"CPU per submission: plain {plain_each:.1f} s, batch {cpu_each:.1f} s; where the cores "
-                   f"are the bottleneck, {lanes} lanes can beat the plain loop by at most {lanes} x "
-                   f"{plain_each:.1f} / {cpu_each:.1f} = {lanes * plain_each / cpu_each:.2f}x. On average the batch "
-                   f"grader kept {batch['cpu_s'] / batch['wall_s']:.2f} of the {cores} cores busy, the plain loop "
-                   f"{plain['cpu_s'] / plain['wall_s']:.2f}")
+    plain_busy, batch_busy = plain["cpu_s"] / plain["wall_s"], batch["cpu_s"] / batch["wall_s"]
+    ratio_cause = (f"CPU per submission: plain {plain_each:.1f} s, batch {cpu_each:.1f} s, and the plain loop kept "
+                   f"{plain_busy:.2f} cores busy, so with all {cores} cores busy the batch grader would reach "
+                   f"{cores} / {plain_busy:.2f} x {plain_each:.1f} / {cpu_each:.1f} = "
+                   f"{cores / plain_busy * plain_each / cpu_each:.2f}x; on average it kept {batch_busy:.2f} busy "
+                   f"(the mix's slow submissions sleep in their lanes, and a lane is added only while half a core "
+                   f"sits idle)")
     floor = batch["cpu_by_process"].get(CHECK_PROCESS, 0.0) / n
     cpu_cause = (f"the floor is the check process, which runs the submission's cells again, the hidden checks "
                  f"and the end-to-end retraining: {floor:.1f} CPU s a submission here; the kernel runs the cells "

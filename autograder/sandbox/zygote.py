@@ -103,6 +103,7 @@ def _place(targets: dict[int, int], keep: set[int]) -> None:
 
 def _enter(request: dict, roles: dict[str, list[int]]) -> None:
     """In the worker (root, in the sandbox's process namespace): become the sandboxed program."""
+    preloaded = _data_size()
     os.setsid()
     _call("prctl", PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0)
     held = {fd for role, fds in roles.items() if not role.startswith("to:") for fd in fds}
@@ -117,7 +118,10 @@ def _enter(request: dict, roles: dict[str, list[int]]) -> None:
     for fd in held:
         os.close(fd)
     _rename(request)
-    limits.apply({str(name): int(value) for name, value in request["limits"].items()})
+    wanted = {str(name): int(value) for name, value in request["limits"].items()}
+    if "memory" in wanted:  # the budget is for what the program allocates, as its control group's is
+        wanted["memory"] += preloaded
+    limits.apply(wanted)
     if request.get("uid") is not None:
         limits.become(int(request["uid"]))
     _call("prctl", PR_SET_DUMPABLE, 1, 0, 0, 0)  # as after an exec: its own /proc files are its own
@@ -125,6 +129,15 @@ def _enter(request: dict, roles: dict[str, list[int]]) -> None:
     os.environ.clear()
     os.environ.update({str(k): str(v) for k, v in request["env"].items()})
     _reseed()
+
+
+def _data_size() -> int:
+    """This process's data segment (``VmData``, what RLIMIT_DATA counts) in bytes: after a fork,
+    the zygote's preloads."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmData:"):
+            return int(line.split()[1]) * 1024
+    return 0
 
 
 def _reseed() -> None:

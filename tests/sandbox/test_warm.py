@@ -12,6 +12,7 @@ import signal
 import subprocess
 import sys
 import time
+from dataclasses import replace
 
 import pytest
 
@@ -152,3 +153,20 @@ def test_a_zygote_that_died_is_started_again() -> None:
     zygote.process.wait(10)
     assert run_warm("print('again')")[1] == "again\n"
     assert forked.zygote(student_warm(), environment()) is not zygote
+
+
+def test_a_warm_programs_memory_budget_is_for_what_it_allocates() -> None:
+    """RLIMIT_DATA counts the data segment a warm program inherits (the preloads, ~0.8 GB): its limit
+    is --memory on top of that, as its control group counts only the pages it writes."""
+    policy = replace(POLICY, memory_bytes=512 * 1024**2)
+    code = ("x = bytearray(400 * 1024**2)\nprint('got 400 MiB')\ntry:\n    y = bytearray(200 * 1024**2)\n"
+            "except MemoryError:\n    print('capped')\n")
+    launch = Launch("test", [sys.executable, "-I", "-c", code], policy,
+                    student_view([], policy.scratch_bytes, policy.work_bytes), environment(), UID, cwd=WORK,
+                    warm=student_warm())
+    sandboxed = start(launch, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        out, err = sandboxed.process.communicate(timeout=120)
+    finally:
+        sandboxed.close()
+    assert out.decode().splitlines() == ["got 400 MiB", "capped"], err.decode()[-2000:]
