@@ -3,8 +3,8 @@
 The pipeline, one step per module: :mod:`.course` (which submissions can be graded),
 :mod:`.worker` via :mod:`.runner` (sandboxed nbgrader per submission, here or on Dask),
 :mod:`.merge` (gradebook and ``autograded/``, written by this process only), :mod:`.feedback_lane`
-(each student's HTML, without hidden tests, as soon as they are recorded), :mod:`.reports` (CSVs) and :mod:`.summary` (table and PNG); first,
-:mod:`.preflight` grades the solution.
+(each student's HTML, without hidden tests, as soon as they are recorded), :mod:`.reports` (CSVs)
+and :mod:`.summary` (table and PNG); first, :mod:`.preflight` grades the solution.
 """
 
 from __future__ import annotations
